@@ -1,0 +1,66 @@
+# nslab container start, run in the lab host as the container pane's process. Becomes the
+# container the lab's starting state describes, then execs the container's shell.
+# Environment (set by nslab):
+#   NSLAB_CT_UNSHARE   unshare(1) flags for the container's namespaces ("" = none)
+#   NSLAB_CT_ROOT      pivot | chroot | none: how the container's root is set up
+#   NSLAB_CT_PROC      1 to mount a proc inside the container's root
+#   NSLAB_CT_HOSTNAME  hostname to set (needs a uts namespace)
+#   ROOTFS             the container's root directory, as the lab host sees it
+#   $1                 "inside" once the namespaces exist
+set -eu
+if [ "${1:-}" != inside ] && [ -n "$NSLAB_CT_UNSHARE" ]; then
+  # shellcheck disable=SC2086 # the flags are words on purpose
+  exec unshare $NSLAB_CT_UNSHARE --kill-child -- sh -c "$NSLAB_CT_SCRIPT" nslab-container inside
+fi
+
+# /proc is still the lab host's here, so /proc/self names this process by its lab-host pid:
+# that is the $CPID the host pane uses for `ip link set ... netns $CPID` and nsenter.
+read -r self_stat </proc/self/stat
+echo "${self_stat%% *}" >/run/nslab/cpid.tmp
+mv /run/nslab/cpid.tmp /run/nslab/cpid
+
+if [ -n "$NSLAB_CT_HOSTNAME" ]; then hostname "$NSLAB_CT_HOSTNAME"; fi
+
+if [ -x "$ROOTFS/bin/bash" ]; then shell=/bin/bash; else shell=/bin/sh; fi
+root_mode=$NSLAB_CT_ROOT
+with_proc=$NSLAB_CT_PROC
+# The container's shell should not inherit nslab's plumbing.
+unset NSLAB_CT_UNSHARE NSLAB_CT_ROOT NSLAB_CT_PROC NSLAB_CT_HOSTNAME NSLAB_CT_SCRIPT
+
+# A container root made from files has an empty /dev; give it the harmless nodes, bound from
+# the lab host (device nodes cannot be created in a user namespace).
+bind_dev_nodes() {
+  [ -d "$1/dev" ] || return 0
+  for node in null zero full random urandom tty; do
+    [ -e "$1/dev/$node" ] || touch "$1/dev/$node"
+    mount --bind "/dev/$node" "$1/dev/$node"
+  done
+}
+
+case "$root_mode" in
+  pivot)
+    # pivot_root(2) wants the new root to be a mount point: bind the rootfs onto itself.
+    mount --bind "$ROOTFS" "$ROOTFS"
+    cd "$ROOTFS"
+    bind_dev_nodes .
+    mkdir -p old_root proc
+    # Mount proc before pivoting: once the old root is detached there is no fully visible
+    # proc left, and the kernel refuses a new one in a user namespace (mount_namespaces(7)).
+    if [ "$with_proc" = 1 ]; then mount -t proc proc proc; fi
+    pivot_root . old_root
+    cd /
+    umount -l /old_root
+    rmdir /old_root
+    exec "$shell" -i
+    ;;
+  chroot)
+    bind_dev_nodes "$ROOTFS"
+    if [ "$with_proc" = 1 ]; then mount -t proc proc "$ROOTFS/proc"; fi
+    cd "$ROOTFS"
+    exec chroot "$ROOTFS" "$shell" -i
+    ;;
+  *)
+    cd /root
+    exec "$shell" -i
+    ;;
+esac

@@ -1,0 +1,78 @@
+# nslab lab world, level 1. Runs as pid 1 of a new pid namespace, as root of a new user
+# namespace whose root maps to an unprivileged uid (never to the real root), in a new,
+# private mount namespace (util-linux unshare makes it private by default, so nothing
+# below propagates to the real machine). It assembles the lab host's root on a tmpfs,
+# pivots into it, extracts the container rootfs from stdin, then creates level 2.
+#   $1: the level-2 (lab host) script
+set -eu
+labhost_script=$1
+
+# A tmpfs over /tmp is visible only in this mount namespace; it becomes the new root.
+new_root=/tmp
+mount -t tmpfs -o mode=0755,size=1g nslab-root "$new_root"
+cd "$new_root"
+mkdir -p usr etc proc dev sys tmp var/tmp root home run labs/rootfs old_root
+chmod 1777 tmp var/tmp
+
+# The real system, read-only. Read-only binds are not yet locked here (we own this mount
+# namespace), but level 2 is a nested user+mount namespace: the kernel then marks them
+# MNT_LOCKED and refuses remount,rw and umount there (mount_namespaces(7), "restrictions").
+for dir in usr etc; do
+  mount --bind "/$dir" "$dir"
+  mount -o remount,bind,ro "$dir"
+done
+# Merged-/usr systems have /bin, /lib... as symlinks into usr/; others have directories.
+for dir in bin sbin lib lib32 lib64 libx32; do
+  if [ -L "/$dir" ]; then
+    ln -s "$(readlink "/$dir")" "$dir"
+  elif [ -d "/$dir" ]; then
+    mkdir "$dir"
+    mount --bind "/$dir" "$dir"
+    mount -o remount,bind,ro "$dir"
+  fi
+done
+
+# Device nodes cannot be created in a user namespace (mknod needs CAP_MKNOD in the initial
+# namespace), so bind the harmless ones. A new devpts instance keeps the real machine's
+# terminals out of sight (devpts(5), "newinstance").
+for node in null zero full random urandom tty; do
+  touch "dev/$node"
+  mount --bind "/dev/$node" "dev/$node"
+done
+mkdir dev/pts dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 nslab-devpts dev/pts
+ln -s pts/ptmx dev/ptmx
+ln -s /proc/self/fd dev/fd
+ln -s /proc/self/fd/0 dev/stdin
+ln -s /proc/self/fd/1 dev/stdout
+ln -s /proc/self/fd/2 dev/stderr
+ln -s /run var/run
+mount -t proc nslab-proc proc
+
+# pivot_root(2) needs the new root to be a mount point (it is: the tmpfs). Detaching the
+# old root leaves no path back to the real file system in this mount namespace.
+pivot_root . old_root
+cd /
+umount -l /old_root
+rmdir /old_root
+
+# The container image arrives on stdin as a tar stream that nslab sanitized beforehand;
+# extracting it after the pivot means even a hostile archive can only write into the tmpfs.
+tar -x -f - -C /labs/rootfs --no-same-owner
+exec </dev/null
+
+# One prompt for both panes, coloured by hostname so "host" and "container" stand apart.
+# Kept in ~/.bashrc rather than an exported PS1, which sh(1) would print with raw escapes.
+mkdir -p /labs/rootfs/root
+cat >/root/.bashrc <<'BASHRC'
+case "$(hostname)" in host) c=32 ;; container) c=36 ;; *) c=33 ;; esac
+PS1="\[\e[1;${c}m\]\u@\h\[\e[0m\]:\w\\$ "
+unset c
+BASHRC
+cp /root/.bashrc /labs/rootfs/root/.bashrc
+
+# Level 2: the lab host. Its own user namespace locks the binds above; its own net, uts,
+# ipc, pid and cgroup namespaces must be owned by that user namespace so lab root can set
+# the hostname and configure links (they would be EPERM if owned by level 1).
+exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup \
+  --fork --kill-child -- sh -c "$labhost_script" nslab-labhost

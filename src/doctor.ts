@@ -1,0 +1,327 @@
+/**
+ * `nslab doctor`: what nslab needs from this machine, checked for real and fast (the probes run
+ * in parallel; the whole report takes a few tens of milliseconds).
+ *
+ * Each item says what was found and, when it is missing, the command that fixes it on a Debian
+ * family system. `required: false` items only disable one lab (ping: the veth lab; cc: the
+ * chroot-escape lab's escape program).
+ */
+import { execFile } from 'node:child_process';
+import { constants as fsConstants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { platform, release } from 'node:os';
+import { join } from 'node:path';
+import { PrerequisiteError } from './errors.ts';
+import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
+import { LAB_UID_WHEN_ROOT } from './world/identity.ts';
+
+export interface Prerequisite {
+  id: string;
+  title: string;
+  ok: boolean;
+  /** What is there: a path and version, a measured value, or why it is missing. */
+  found: string;
+  /** The command or action that fixes it (only when !ok). May span several lines. */
+  fix?: string;
+  /** false: nslab starts without it; only some labs need it. */
+  required: boolean;
+}
+
+export interface DoctorOptions {
+  /** The size of the terminal nslab would draw in; the terminal item is only checked when given. */
+  terminal?: { columns: number; rows: number };
+  /**
+   * The complete colon-separated list of directories to search for tools. Default: $PATH plus
+   * /usr/sbin and /sbin (where Debian keeps pivot_root and ip, often off an ordinary PATH).
+   */
+  path?: string;
+  /** Where the sysctls are read from when user namespaces fail. Default /proc/sys. */
+  sysctlDir?: string;
+  /** Upper bound for each probe, ms. Default 3000. */
+  timeoutMs?: number;
+}
+
+export const MIN_COLUMNS = 100;
+export const MIN_ROWS = 24;
+
+const UTIL_LINUX_FIX = 'sudo apt-get install util-linux mount';
+
+interface ToolSpec {
+  id: string;
+  command: string;
+  title: string;
+  versionArgs: string[];
+  /** The version output must match, or the tool is some other implementation (BusyBox...). */
+  expect: RegExp;
+  /** A short form of the version for `found`. */
+  version: (output: string) => string;
+  fix: string;
+  required: boolean;
+  /** Shown when it is missing and not required. */
+  neededFor?: string;
+}
+
+const firstLine = (s: string) => s.split('\n')[0]!.trim();
+const utilLinux = (command: string): ToolSpec => ({
+  id: command,
+  command,
+  title: `${command} (util-linux)`,
+  versionArgs: ['--version'],
+  expect: /util-linux/,
+  version: (out) => /util-linux[ -]?([\d.]+)/.exec(out)?.[0] ?? firstLine(out),
+  fix: UTIL_LINUX_FIX,
+  required: true,
+});
+
+const TOOLS: ToolSpec[] = [
+  utilLinux('unshare'),
+  utilLinux('nsenter'),
+  utilLinux('setpriv'),
+  utilLinux('pivot_root'),
+  utilLinux('mount'),
+  {
+    id: 'ip',
+    command: 'ip',
+    title: 'ip (iproute2)',
+    versionArgs: ['-V'],
+    expect: /iproute2/,
+    version: (out) => /iproute2-[\w.]+/.exec(out)?.[0] ?? firstLine(out),
+    fix: 'sudo apt-get install iproute2',
+    required: true,
+  },
+  {
+    id: 'ping',
+    command: 'ping',
+    title: 'ping (iputils-ping)',
+    versionArgs: ['-V'],
+    expect: /./,
+    version: firstLine,
+    fix: 'sudo apt-get install iputils-ping',
+    required: false,
+    neededFor: 'the veth lab',
+  },
+  {
+    id: 'tar',
+    command: 'tar',
+    title: 'GNU tar',
+    versionArgs: ['--version'],
+    expect: /GNU tar/,
+    version: firstLine,
+    fix: 'sudo apt-get install tar',
+    required: true,
+  },
+  {
+    id: 'cc',
+    command: 'cc',
+    title: 'C compiler (cc)',
+    versionArgs: ['--version'],
+    expect: /./,
+    version: firstLine,
+    fix: 'sudo apt-get install gcc',
+    required: false,
+    neededFor: "the chroot-escape lab's escape program",
+  },
+];
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  error?: string;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, cwd: '/', timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return resolve({ code: 0, stdout, stderr });
+      const e = err as NodeJS.ErrnoException & { code?: unknown; killed?: boolean };
+      const code = typeof e.code === 'number' ? e.code : null;
+      const error = e.killed ? `timed out after ${timeoutMs} ms` : typeof e.code === 'string' ? e.code : undefined;
+      resolve({ code, stdout, stderr, error });
+    });
+  });
+}
+
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return false;
+    await access(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable `name` in `dirs`, or null. */
+async function which(name: string, dirs: readonly string[]): Promise<string | null> {
+  const candidates = dirs.map((d) => join(d || '.', name));
+  const results = await Promise.all(candidates.map(isExecutableFile));
+  const index = results.indexOf(true);
+  return index < 0 ? null : candidates[index]!;
+}
+
+function searchDirs(opts: DoctorOptions): { dirs: string[]; where: string } {
+  if (opts.path !== undefined) return { dirs: opts.path.split(':').filter(Boolean), where: `in ${opts.path}` };
+  const dirs = [...(process.env['PATH'] ?? '').split(':').filter(Boolean)];
+  for (const extra of ['/usr/sbin', '/sbin']) if (!dirs.includes(extra)) dirs.push(extra);
+  return { dirs, where: 'on PATH or in /usr/sbin, /sbin' };
+}
+
+function checkKernel(): Prerequisite {
+  const title = 'Linux kernel with namespaces';
+  const fix = 'nslab needs Linux 4.6 or later with user, mount, pid, net, uts, ipc and cgroup namespaces enabled.';
+  if (platform() !== 'linux') return { id: 'kernel', title, ok: false, found: `${platform()} ${release()}`, fix, required: true };
+  const ns = readNamespaces(process.pid);
+  const missing = NS_TYPES.filter((t) => !ns?.[t]);
+  if (missing.length > 0) {
+    return { id: 'kernel', title, ok: false, found: `Linux ${release()}, no ${missing.join(', ')} namespace`, fix, required: true };
+  }
+  return { id: 'kernel', title, ok: true, found: `Linux ${release()}, namespaces ${NS_TYPES.join(' ')}`, required: true };
+}
+
+async function checkTool(spec: ToolSpec, dirs: string[], where: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Prerequisite> {
+  const title = spec.title;
+  const base = { id: spec.id, title, required: spec.required };
+  const optional = spec.neededFor ? ` (only ${spec.neededFor} needs it)` : '';
+  const path = await which(spec.command, dirs);
+  if (!path) return { ...base, ok: false, found: `not found ${where}${optional}`, fix: spec.fix };
+  const r = await run(path, spec.versionArgs, env, timeoutMs);
+  const output = `${r.stdout}\n${r.stderr}`.trim();
+  if (r.code !== 0 || !spec.expect.test(output)) {
+    const what = output ? firstLine(output) : (r.error ?? `exit code ${r.code}`);
+    return { ...base, ok: false, found: `${path} is not the expected tool (${what})`, fix: spec.fix };
+  }
+  return { ...base, ok: true, found: `${path}, ${spec.version(output)}` };
+}
+
+async function readSysctl(dir: string, name: string): Promise<string | null> {
+  try {
+    return (await readFile(join(dir, ...name.split('.')), 'utf8')).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Why the kernel refuses user namespaces, from the sysctls known to forbid them. */
+async function userNamespaceBlockers(sysctlDir: string): Promise<{ found: string[]; fixes: string[] }> {
+  const [clone, max, apparmor] = await Promise.all([
+    readSysctl(sysctlDir, 'kernel.unprivileged_userns_clone'),
+    readSysctl(sysctlDir, 'user.max_user_namespaces'),
+    readSysctl(sysctlDir, 'kernel.apparmor_restrict_unprivileged_userns'),
+  ]);
+  const found: string[] = [];
+  const fixes: string[] = [];
+  if (clone === '0') {
+    // Debian's and Arch's patch: 0 forbids user namespaces to every uid but root.
+    found.push('kernel.unprivileged_userns_clone = 0');
+    fixes.push('sudo sysctl -w kernel.unprivileged_userns_clone=1');
+  }
+  if (max === '0') {
+    found.push('user.max_user_namespaces = 0');
+    fixes.push('sudo sysctl -w user.max_user_namespaces=15000');
+  }
+  if (apparmor === '1') {
+    found.push('kernel.apparmor_restrict_unprivileged_userns = 1');
+    fixes.push(
+      'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n' +
+        'Warning: this lets every program of every user create user namespaces again, a protection\n' +
+        'Ubuntu turned on to shrink the kernel attack surface. Set it back to 1 when you are done.',
+    );
+  }
+  return { found, fixes };
+}
+
+async function checkUserNamespaces(dirs: string[], env: NodeJS.ProcessEnv, timeoutMs: number, sysctlDir: string): Promise<Prerequisite> {
+  const asRoot = process.getuid?.() === 0;
+  const uid = asRoot ? LAB_UID_WHEN_ROOT : (process.getuid?.() ?? -1);
+  const title = asRoot ? `user namespaces for uid ${uid}` : 'user namespaces';
+  const base = { id: 'userns', title, required: true };
+  const [unshare, setpriv, trueBin] = await Promise.all([
+    which('unshare', dirs),
+    which('setpriv', dirs),
+    which('true', [...dirs, '/usr/bin', '/bin']),
+  ]);
+  if (!unshare || (asRoot && !setpriv) || !trueBin) {
+    const tool = !unshare ? 'unshare' : !trueBin ? 'true' : 'setpriv';
+    return { ...base, ok: false, found: `cannot check: ${tool} is missing`, fix: UTIL_LINUX_FIX };
+  }
+  // Exactly what the lab does: as root, drop to the lab uid first (see world/identity.ts).
+  const probe = [unshare, '--user', '--map-root-user', '--mount', '--pid', '--fork', trueBin];
+  const argv = asRoot ? [setpriv!, '--reuid', String(uid), '--regid', String(uid), '--clear-groups', ...probe] : probe;
+  const r = await run(argv[0]!, argv.slice(1), env, timeoutMs);
+  const shown = `${asRoot ? `setpriv --reuid ${uid} ... ` : ''}unshare --user --map-root-user --mount --pid --fork true`;
+  if (r.code === 0) return { ...base, ok: true, found: `${shown}: works` };
+
+  const why = firstLine(r.stderr.trim().split('\n').at(-1) ?? '') || r.error || `exit code ${r.code}`;
+  const blockers = await userNamespaceBlockers(sysctlDir);
+  const found = [why, ...blockers.found].join('; ');
+  const fix =
+    blockers.fixes.length > 0
+      ? blockers.fixes.join('\n')
+      : 'Something other than the usual sysctls forbids user namespaces here (a container runtime\'s\n' +
+        'seccomp profile, an LSM policy?). Run nslab where `unshare --user --map-root-user true` works,\n' +
+        'e.g. directly on a Linux machine or VM.';
+  return { ...base, ok: false, found, fix };
+}
+
+function checkTerminal(terminal: { columns: number; rows: number }): Prerequisite {
+  const ok = terminal.columns >= MIN_COLUMNS && terminal.rows >= MIN_ROWS;
+  return {
+    id: 'terminal',
+    title: `a terminal of at least ${MIN_COLUMNS}x${MIN_ROWS}`,
+    ok,
+    found: `${terminal.columns}x${terminal.rows}`,
+    ...(ok ? {} : { fix: 'enlarge the window or reduce the font size' }),
+    required: true,
+  };
+}
+
+export async function checkPrerequisites(opts: DoctorOptions = {}): Promise<Prerequisite[]> {
+  const { dirs, where } = searchDirs(opts);
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  // C messages, and the same search path for anything the probes exec.
+  const env: NodeJS.ProcessEnv = { PATH: dirs.join(':'), LC_ALL: 'C' };
+  const [userns, ...tools] = await Promise.all([
+    checkUserNamespaces(dirs, env, timeoutMs, opts.sysctlDir ?? '/proc/sys'),
+    ...TOOLS.map((t) => checkTool(t, dirs, where, env, timeoutMs)),
+  ]);
+  const list = [checkKernel(), userns!, ...tools];
+  if (opts.terminal) list.push(checkTerminal(opts.terminal));
+  return list;
+}
+
+export function formatReport(list: readonly Prerequisite[]): string {
+  const titleWidth = Math.max(...list.map((p) => p.title.length + (p.required ? 0 : ', optional'.length)));
+  const lines: string[] = [];
+  for (const p of list) {
+    const title = p.required ? p.title : `${p.title}, optional`;
+    lines.push(`${(p.ok ? 'ok' : 'missing').padEnd(8)} ${title.padEnd(titleWidth)}  ${p.found}`);
+    if (!p.ok && p.fix) {
+      const [first, ...rest] = p.fix.split('\n');
+      lines.push(`${' '.repeat(9)}fix: ${first}`);
+      for (const more of rest) lines.push(`${' '.repeat(14)}${more}`);
+    }
+  }
+  const missingRequired = list.filter((p) => p.required && !p.ok).length;
+  const missingOptional = list.filter((p) => !p.required && !p.ok).length;
+  lines.push('');
+  if (missingRequired > 0) {
+    lines.push(`${missingRequired} required prerequisite${missingRequired === 1 ? ' is' : 's are'} missing: nslab cannot start.`);
+  } else {
+    lines.push(
+      missingOptional > 0
+        ? `nslab can start; ${missingOptional} optional prerequisite${missingOptional === 1 ? ' is' : 's are'} missing (some labs will be unavailable).`
+        : 'Everything nslab needs is here.',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Throws a PrerequisiteError naming every missing required prerequisite. */
+export async function assertPrerequisites(opts: DoctorOptions = {}): Promise<void> {
+  const missing = (await checkPrerequisites(opts)).filter((p) => p.required && !p.ok);
+  if (missing.length === 0) return;
+  const clauses = missing.map((p) => `${p.title} is missing (${p.found})`);
+  throw new PrerequisiteError(`nslab cannot start: ${clauses.join('; ')}.`, 'Run `nslab doctor` for the fix.');
+}

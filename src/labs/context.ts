@@ -1,0 +1,75 @@
+/**
+ * What a check sees: real pids of the processes that matter, read from the kernel at the
+ * moment the checks run, plus a few ways to look at files and run probes in the lab host.
+ * Everything is read through /proc from the real machine; nothing here trusts typed text.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import type { Stage } from '../world/stage.ts';
+import type { ExecResult } from '../world/world.ts';
+import { LAB_HOST_PID_LEVEL, LAB_HOST_ROOTFS } from '../world/world.ts';
+import { findRealPid } from '../world/pids.ts';
+import type { PaneName } from './types.ts';
+
+export interface CheckContext {
+  /** Real pid of the lab host's init: "the lab host" in every comparison. */
+  readonly labHost: number;
+  /** Real pid of the process group leader in the foreground of each pane (null: pane exited). */
+  readonly foreground: Readonly<Record<PaneName, number | null>>;
+  /** Real pid of the container's first process ($CPID in the host pane). */
+  readonly containerInit: number;
+  /** $ROOTFS, the container's root directory as the lab host sees it. */
+  readonly rootfs: string;
+  /** Real pid of a process the lab's setup planted (it wrote its pid to /run/nslab/planted/<name>). */
+  planted(name: string): number | null;
+  /** Real pid of the process the lab host knows as `labHostPid`. */
+  realPid(labHostPid: number): number | null;
+  /** A file's text as process `pid` sees it (its root, its mounts), or null. */
+  readFileAs(pid: number, path: string): string | null;
+  /** Whether `path` exists for process `pid`. */
+  existsAs(pid: number, path: string): boolean;
+  /** Entries of a directory as process `pid` sees it, or null. */
+  listAs(pid: number, path: string): string[] | null;
+  /** Runs a script as root in the lab host, for state that /proc does not show. */
+  exec(script: string): Promise<ExecResult>;
+}
+
+export function checkContext(stage: Stage): CheckContext {
+  const world = stage.world;
+  const asProcess = (pid: number, path: string) => `/proc/${pid}/root${path.startsWith('/') ? '' : '/'}${path}`;
+  const realPid = (labHostPid: number) => findRealPid(world.anchorPid, labHostPid, LAB_HOST_PID_LEVEL);
+  return {
+    labHost: world.labHostPid,
+    foreground: { host: stage.host.foregroundPid(), container: stage.container.foregroundPid() },
+    containerInit: stage.containerRealPid,
+    rootfs: LAB_HOST_ROOTFS,
+    planted(name) {
+      const text = world.readLabHostFile(`/run/nslab/planted/${name}`);
+      if (!text || !/^\d+\s*$/.test(text)) return null;
+      return realPid(Number(text));
+    },
+    realPid,
+    readFileAs(pid, path) {
+      try {
+        return readFileSync(asProcess(pid, path), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    existsAs(pid, path) {
+      try {
+        statSync(asProcess(pid, path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    listAs(pid, path) {
+      try {
+        return readdirSync(asProcess(pid, path));
+      } catch {
+        return null;
+      }
+    },
+    exec: (script) => world.exec(script),
+  };
+}

@@ -1,0 +1,43 @@
+/** Running a step's checks, and typing a step's reference solution into the panes. */
+import type { Pane } from '../term/pane.ts';
+import type { Stage } from '../world/stage.ts';
+import { checkContext } from './context.ts';
+import type { Check, CheckResult, Step } from './types.ts';
+
+export interface CheckOutcome extends CheckResult {
+  readonly id: string;
+  readonly title: string;
+}
+
+/** Runs every check of a step against the stage's kernel state right now. */
+export async function runChecks(step: Step, stage: Stage): Promise<CheckOutcome[]> {
+  const ctx = checkContext(stage);
+  return Promise.all(step.checks.map(async (check) => ({ id: check.id, title: check.title, ...(await runOne(check, ctx)) })));
+}
+
+async function runOne(check: Check, ctx: ReturnType<typeof checkContext>): Promise<CheckResult> {
+  try {
+    return await check.run(ctx);
+  } catch (error) {
+    // A check that cannot read what it needs has not passed; say why instead of crashing.
+    return { pass: false, expected: check.title, found: `the check could not run: ${(error as Error).message}` };
+  }
+}
+
+const SETTLE_TIMEOUT_MS = 5_000;
+
+/**
+ * Types one command into a pane as a student would, then waits until the pane has answered
+ * and gone quiet (plus `extraMs`).
+ */
+export async function typeCommand(pane: Pane, command: string, extraMs = 0): Promise<void> {
+  const settled = pane.settled(SETTLE_TIMEOUT_MS);
+  pane.write(`${command}\r`);
+  await settled;
+  if (extraMs) await new Promise((r) => setTimeout(r, extraMs));
+}
+
+/** Types a step's whole reference solution, line by line, into the named panes. */
+export async function typeSolution(step: Step, stage: Stage): Promise<void> {
+  for (const line of step.solution) await typeCommand(stage[line.pane], line.command, line.waitMs);
+}

@@ -1,0 +1,146 @@
+/**
+ * The rootfs cache: sanitized tar files under the XDG cache dir, one per key, each with a small
+ * JSON sidecar that keeps the description. A tar file appears only complete: it is written to a
+ * temp name in the same directory, fsynced, and renamed; a crash leaves at most a temp file or a
+ * `nslab-rootfs-*` work tree, which the next run removes once it is an hour old.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { NslabError } from '../errors.ts';
+import { packTree, type PackOptions } from './tar-writer.ts';
+
+export interface RootfsImage {
+  /** A sanitized tar file: stream it into `tar -x --no-same-owner` inside the lab. */
+  tarPath: string;
+  /** sha256 (hex) of what the image was built from. */
+  key: string;
+  source: 'host' | 'import';
+  /** One paragraph for the student: what is in it, what is missing and why. */
+  description: string;
+  /** Size of the tar file. */
+  bytes: number;
+}
+
+export type ImageKind = 'host' | 'import';
+
+/** Bump when the layout of what we build changes, so old cache entries are not reused. */
+export const CACHE_FORMAT = 1;
+
+const STALE_MS = 60 * 60 * 1000;
+
+interface ImageMeta {
+  format: number;
+  key: string;
+  source: ImageKind;
+  description: string;
+  bytes: number;
+}
+
+/** `$XDG_CACHE_HOME/nslab`, or `~/.cache/nslab` (a relative XDG_CACHE_HOME is ignored, per the spec). */
+export function defaultCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'nslab');
+  return join(homedir(), '.cache', 'nslab');
+}
+
+/** Creates the cache dir (0700) and removes work trees and temp files left by a crashed run. */
+export async function prepareCacheDir(dir: string = defaultCacheDir()): Promise<string> {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new NslabError(
+      `Cannot create the cache directory ${dir}: ${(err as Error).message}`,
+      'Set XDG_CACHE_HOME to a writable directory.',
+    );
+  }
+  await removeStale(dir);
+  return dir;
+}
+
+async function removeStale(dir: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith('nslab-rootfs-') && !(name.startsWith('.nslab-rootfs-') && name.endsWith('.tmp'))) continue;
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => undefined);
+    if (st && now - st.mtimeMs > STALE_MS) await rm(path, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+export function imagePaths(cacheDir: string, kind: ImageKind, key: string): { tar: string; meta: string } {
+  const base = join(cacheDir, `rootfs-${kind}-${key.slice(0, 16)}`);
+  return { tar: `${base}.tar`, meta: `${base}.json` };
+}
+
+/** The cached image for `key`, if its tar and sidecar are both there and agree. */
+export async function readCached(cacheDir: string, kind: ImageKind, key: string): Promise<RootfsImage | undefined> {
+  const paths = imagePaths(cacheDir, kind, key);
+  try {
+    const meta = JSON.parse(await readFile(paths.meta, 'utf8')) as Partial<ImageMeta>;
+    const st = await stat(paths.tar);
+    if (meta.format !== CACHE_FORMAT || meta.key !== key || meta.bytes !== st.size || typeof meta.description !== 'string') {
+      return undefined;
+    }
+    return { tarPath: paths.tar, key, source: kind, description: meta.description, bytes: st.size };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fresh, private (0700) work dir `nslab-rootfs-XXXXXX` inside the cache dir. */
+export async function makeWorkTree(cacheDir: string): Promise<string> {
+  return mkdtemp(join(cacheDir, 'nslab-rootfs-'));
+}
+
+export async function removeWorkTree(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 2 });
+}
+
+/**
+ * Packs `tree` into the cache under `key`: temp file, fsync, sidecar, atomic rename. On any
+ * failure nothing is left behind.
+ */
+export async function commitImage(
+  tree: string,
+  cacheDir: string,
+  kind: ImageKind,
+  key: string,
+  describe: (bytes: number) => string,
+  pack: PackOptions = {},
+): Promise<RootfsImage> {
+  const paths = imagePaths(cacheDir, kind, key);
+  const tmpBase = join(cacheDir, `.nslab-rootfs-${kind}-${key.slice(0, 16)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  const tmpTar = `${tmpBase}.tar.tmp`;
+  const tmpMeta = `${tmpBase}.json.tmp`;
+  try {
+    const { bytes } = await packTree(tree, tmpTar, pack);
+    const description = describe(bytes);
+    const meta: ImageMeta = { format: CACHE_FORMAT, key, source: kind, description, bytes };
+    await writeFile(tmpMeta, `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
+    await rename(tmpMeta, paths.meta);
+    await rename(tmpTar, paths.tar);
+    return { tarPath: paths.tar, key, source: kind, description, bytes };
+  } catch (err) {
+    await rm(tmpTar, { force: true }).catch(() => {});
+    await rm(tmpMeta, { force: true }).catch(() => {});
+    throw err;
+  }
+}
+
+/** Removes cached images of `kind` other than `keep` (host images go stale after every upgrade). */
+export async function pruneImages(cacheDir: string, kind: ImageKind, keep: string): Promise<void> {
+  const keepBase = `rootfs-${kind}-${keep.slice(0, 16)}.`;
+  for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
+    if (!name.startsWith(`rootfs-${kind}-`) || name.startsWith(keepBase)) continue;
+    if (!name.endsWith('.tar') && !name.endsWith('.json')) continue;
+    await rm(join(cacheDir, name), { force: true }).catch(() => {});
+  }
+}
+
+/** Human-readable size: "14.2 MB" (10^6 bytes, like df -H and most download pages). */
+export function formatMB(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}

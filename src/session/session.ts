@@ -1,0 +1,208 @@
+/**
+ * The session behind the screen: it owns the stage (world + panes), the focus, the key
+ * prefix machine and the pane titles, and tells the view when to draw. No React here; the
+ * Ink views subscribe and read `view`.
+ */
+import { computeLayout, type Layout } from '../layout.ts';
+import { PrefixKeyMachine, encodeForPane, type KeyCommand } from '../term/keys.ts';
+import { Stage, type StageSpec } from '../world/stage.ts';
+import { summarizeNamespaces, type NamespaceSummary } from './namespace-summary.ts';
+
+export type PaneId = 'host' | 'container';
+export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
+
+/** At most this many frames a second; output between frames is drawn in the next one. */
+export const MAX_FPS = 30;
+const RESIZE_DEBOUNCE_MS = 60;
+
+export interface SessionView {
+  readonly status: 'starting' | 'ready' | 'failed';
+  readonly error: string | null;
+  readonly focus: PaneId;
+  readonly helpOpen: boolean;
+  readonly prefixArmed: boolean;
+  readonly titles: Readonly<Record<PaneId, NamespaceSummary | null>>;
+  readonly exited: Readonly<Record<PaneId, boolean>>;
+  readonly layout: Layout;
+  readonly stage: Stage | null;
+  /** A line for the footer: what just happened, or what to do next. */
+  readonly notice: string | null;
+  /** Increments on every change; the view redraws when it moves. */
+  readonly frame: number;
+}
+
+export interface SessionOptions {
+  readonly spec: StageSpec;
+  readonly rootfsTar: string;
+  readonly columns: number;
+  readonly rows: number;
+  readonly withLabPanel?: boolean;
+}
+
+/** Hooks a lab adds on top of the bare playground. */
+export interface SessionHooks {
+  /** A prefix command the session itself does not handle (hint, solution, list, ...). */
+  onCommand?(command: KeyCommand): void;
+  /** A pane went quiet after output, or the stage (re)opened: the moment to re-run checks. */
+  onSettled?(): void;
+}
+
+export class Session {
+  private state: SessionView;
+  private readonly keys = new PrefixKeyMachine();
+  private listeners = new Set<() => void>();
+  private drawTimer: NodeJS.Timeout | null = null;
+  private resizeTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  hooks: SessionHooks = {};
+  onQuit: () => void = () => {};
+
+  constructor(private readonly options: SessionOptions) {
+    this.state = {
+      status: 'starting',
+      error: null,
+      focus: 'container',
+      helpOpen: false,
+      prefixArmed: false,
+      titles: { host: null, container: null },
+      exited: { host: false, container: false },
+      layout: computeLayout(options.columns, options.rows, options.withLabPanel ?? false),
+      stage: null,
+      notice: null,
+      frame: 0,
+    };
+  }
+
+  get view(): SessionView {
+    return this.state;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Opens (or re-opens, for a reset) the stage with a fresh lab world. */
+  async start(spec: StageSpec = this.options.spec): Promise<void> {
+    const old = this.state.stage;
+    this.update({ status: 'starting', stage: null, error: null, exited: { host: false, container: false } });
+    if (old) await old.close();
+    const { paneCols, paneRows } = this.state.layout;
+    try {
+      const stage = await Stage.open(spec, this.options.rootfsTar, { cols: paneCols, rows: paneRows });
+      if (this.closed) {
+        await stage.close();
+        return;
+      }
+      this.attach(stage);
+      this.update({ status: 'ready', stage });
+      this.refreshTitles();
+      this.hooks.onSettled?.();
+    } catch (error) {
+      this.update({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private attach(stage: Stage): void {
+    for (const id of PANE_IDS) {
+      const pane = stage[id];
+      pane.onChange(() => this.scheduleDraw());
+      pane.onQuiet(() => {
+        if (this.state.stage !== stage) return;
+        this.refreshTitles();
+        this.hooks.onSettled?.();
+      });
+      pane.onExit(() => {
+        if (this.state.stage !== stage) return;
+        this.update({
+          exited: { ...this.state.exited, [id]: true },
+          notice: `The ${id} shell exited. Ctrl-g r starts a fresh lab world.`,
+        });
+      });
+    }
+  }
+
+  /** Raw bytes from the user's terminal. */
+  input(chunk: string): void {
+    for (const action of this.keys.feed(chunk)) {
+      if (action.kind === 'pane') {
+        const pane = this.state.stage?.[this.state.focus];
+        if (pane) pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
+      } else {
+        this.command(action.command);
+      }
+    }
+    if (this.keys.armed !== this.state.prefixArmed) this.update({ prefixArmed: this.keys.armed });
+  }
+
+  private command(command: KeyCommand): void {
+    switch (command) {
+      case 'switch-focus':
+        this.update({ focus: this.state.focus === 'host' ? 'container' : 'host', helpOpen: false });
+        return;
+      case 'help':
+        this.update({ helpOpen: !this.state.helpOpen });
+        return;
+      case 'quit':
+        this.onQuit();
+        return;
+      case 'reset':
+        if (!this.hooks.onCommand) {
+          this.update({ notice: 'Starting a fresh lab world…' });
+          void this.start();
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    if (this.hooks.onCommand) this.hooks.onCommand(command);
+    else if (command !== 'unknown') this.update({ notice: 'That key works inside a lab (nslab <lab-id>).' });
+  }
+
+  /** The user's terminal changed size: resize the emulators and PTYs together, debounced. */
+  resize(columns: number, rows: number): void {
+    if (this.resizeTimer) clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => {
+      const layout = computeLayout(columns, rows, this.options.withLabPanel ?? false);
+      this.state.stage?.resize({ cols: layout.paneCols, rows: layout.paneRows });
+      this.update({ layout });
+    }, RESIZE_DEBOUNCE_MS);
+  }
+
+  setNotice(notice: string | null): void {
+    this.update({ notice });
+  }
+
+  private refreshTitles(): void {
+    const stage = this.state.stage;
+    if (!stage) return;
+    const titles = { host: null, container: null } as Record<PaneId, NamespaceSummary | null>;
+    for (const id of PANE_IDS) {
+      const pid = stage[id].foregroundPid();
+      titles[id] = pid === null ? null : summarizeNamespaces(pid, stage.labHostPid);
+    }
+    this.update({ titles });
+  }
+
+  /** Coalesces pane output into at most MAX_FPS frames a second. */
+  private scheduleDraw(): void {
+    if (this.drawTimer) return;
+    this.drawTimer = setTimeout(() => {
+      this.drawTimer = null;
+      this.update({});
+    }, 1000 / MAX_FPS);
+  }
+
+  private update(patch: Partial<SessionView>): void {
+    this.state = { ...this.state, ...patch, frame: this.state.frame + 1 };
+    for (const listener of this.listeners) listener();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.drawTimer) clearTimeout(this.drawTimer);
+    if (this.resizeTimer) clearTimeout(this.resizeTimer);
+    await this.state.stage?.close();
+  }
+}

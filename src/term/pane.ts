@@ -1,0 +1,183 @@
+/**
+ * One terminal pane: a real PTY (node-pty) whose output is parsed by a headless xterm.js
+ * emulator. The UI only reads the emulator's screen; it never sees PTY bytes.
+ *
+ * Flow control: bytes are never dropped. When the emulator falls behind (a program floods the
+ * pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
+ * xterm.js has parsed the backlog. Frames may be dropped, bytes never.
+ */
+import pty, { type IPty } from 'node-pty';
+import xtermHeadless from '@xterm/headless';
+import unicode11 from '@xterm/addon-unicode11';
+import { tcgetpgrp } from '../../native/libc.ts';
+
+const { Terminal } = xtermHeadless;
+const { Unicode11Addon } = unicode11;
+type HeadlessTerminal = InstanceType<typeof Terminal>;
+
+/** Pause the PTY above this many unparsed characters, resume below the low mark. */
+const BACKLOG_HIGH = 1 << 20;
+const BACKLOG_LOW = 1 << 16;
+/** A pane is "quiet" this long after its last output: the moment to re-read the kernel. */
+export const QUIET_MS = 120;
+
+export interface PaneOptions {
+  readonly argv: readonly string[];
+  readonly env: Record<string, string>;
+  readonly cols: number;
+  readonly rows: number;
+  readonly scrollback?: number;
+}
+
+export interface PaneExit {
+  readonly exitCode: number;
+  readonly signal?: number;
+}
+
+export class Pane {
+  readonly term: HeadlessTerminal;
+  private readonly pty: IPty;
+  private backlog = 0;
+  private paused = false;
+  private lastOutputAt = 0;
+  private quietTimer: NodeJS.Timeout | null = null;
+  private changeListeners: Array<() => void> = [];
+  private quietListeners: Array<() => void> = [];
+  private exitListeners: Array<(exit: PaneExit) => void> = [];
+  exit: PaneExit | null = null;
+  /** Total characters received from the PTY (for benchmarks and tests). */
+  received = 0;
+
+  constructor(options: PaneOptions) {
+    this.term = new Terminal({
+      cols: options.cols,
+      rows: options.rows,
+      scrollback: options.scrollback ?? 1000,
+      allowProposedApi: true,
+    });
+    // Unicode 11 widths (emoji are two cells) agree with string-width, which Ink lays out by.
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.unicode.activeVersion = '11';
+    this.pty = pty.spawn(options.argv[0]!, options.argv.slice(1), {
+      name: 'xterm-256color',
+      cols: options.cols,
+      rows: options.rows,
+      env: options.env,
+    });
+    this.pty.onData((data) => this.receive(data));
+    // Programs that query the terminal (cursor position, device attributes) wait for the
+    // answer; the emulator produces it and it must go back to the program.
+    this.term.onData((reply) => this.pty.write(reply));
+    this.pty.onExit(({ exitCode, signal }) => {
+      this.exit = { exitCode, signal };
+      for (const listener of this.exitListeners) listener(this.exit);
+    });
+  }
+
+  private receive(data: string): void {
+    this.received += data.length;
+    this.backlog += data.length;
+    if (!this.paused && this.backlog > BACKLOG_HIGH) {
+      this.paused = true;
+      this.pty.pause();
+    }
+    this.term.write(data, () => {
+      this.backlog -= data.length;
+      if (this.paused && this.backlog < BACKLOG_LOW) {
+        this.paused = false;
+        this.pty.resume();
+      }
+      this.emitChange();
+    });
+    this.lastOutputAt = Date.now();
+    this.quietTimer ??= setTimeout(() => this.checkQuiet(), QUIET_MS);
+  }
+
+  private checkQuiet(): void {
+    const idle = Date.now() - this.lastOutputAt;
+    if (idle >= QUIET_MS && this.backlog === 0) {
+      this.quietTimer = null;
+      for (const listener of this.quietListeners) listener();
+    } else {
+      this.quietTimer = setTimeout(() => this.checkQuiet(), Math.max(10, QUIET_MS - idle));
+    }
+  }
+
+  private emitChange(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  /** The screen changed (called often; coalesce before drawing). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** The pane went quiet after output. */
+  onQuiet(listener: () => void): void {
+    this.quietListeners.push(listener);
+  }
+
+  /**
+   * Resolves once the pane has produced output after this call and then gone quiet (or has
+   * exited), or after `timeoutMs` at the latest: "the command has answered".
+   */
+  settled(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.quietListeners = this.quietListeners.filter((l) => l !== done);
+        this.exitListeners = this.exitListeners.filter((l) => l !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.quietListeners.push(done);
+      this.exitListeners.push(done);
+    });
+  }
+
+  onExit(listener: (exit: PaneExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  /** Real pid of the process node-pty started (the session leader of this terminal). */
+  get pid(): number {
+    return this.pty.pid;
+  }
+
+  get applicationCursorKeys(): boolean {
+    return this.term.modes.applicationCursorKeysMode;
+  }
+
+  /** Keys typed by the user, passed through byte for byte. */
+  write(data: string): void {
+    if (!this.exit) this.pty.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols === this.term.cols && rows === this.term.rows) return;
+    this.term.resize(cols, rows);
+    if (!this.exit) this.pty.resize(cols, rows);
+    this.emitChange();
+  }
+
+  /**
+   * The process group in the foreground of this terminal (what the user runs right now), as
+   * a real pid, or null once the pane has exited.
+   */
+  foregroundPid(): number | null {
+    if (this.exit) return null;
+    try {
+      return tcgetpgrp((this.pty as unknown as { _fd: number })._fd);
+    } catch {
+      return null;
+    }
+  }
+
+  dispose(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.changeListeners = [];
+    this.quietListeners = [];
+    if (!this.exit) this.pty.kill('SIGKILL');
+    this.term.dispose();
+  }
+}

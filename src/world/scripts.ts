@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const scriptsDir = fileURLToPath(new URL('../../assets/world/', import.meta.url));
+const cache = new Map<string, string>();
+
+/**
+ * The text of a shell script from assets/world. nslab passes scripts to `sh -c` as text rather
+ * than as a path: when started by root, the lab runs as an unprivileged uid that may not be
+ * able to read the checkout (e.g. under /root).
+ */
+export function readWorldScript(name: 'level1.sh' | 'labhost.sh' | 'container.sh'): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    text = readFileSync(scriptsDir + name, 'utf8');
+    cache.set(name, text);
+  }
+  return text;
+}

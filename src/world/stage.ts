@@ -1,0 +1,133 @@
+/**
+ * A stage: one lab world with its two panes, in a starting state. The host pane is a shell in
+ * the lab host; the container pane becomes the container the starting state describes.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NslabError } from '../errors.ts';
+import { Pane } from '../term/pane.ts';
+import { readWorldScript } from './scripts.ts';
+import { LabWorld, labEnvironment, LAB_HOST_ROOTFS } from './world.ts';
+
+/** Namespaces as util-linux unshare(1) names its flags. */
+export type UnshareNamespace = 'mount' | 'pid' | 'net' | 'uts' | 'ipc' | 'cgroup' | 'user';
+
+export interface ContainerSpec {
+  /** Namespaces the container gets of its own (empty: it shares all of the lab host's). */
+  readonly namespaces: readonly UnshareNamespace[];
+  /** pivot: pivoted into the rootfs; chroot: only chrooted into it; none: stays in the lab host's root. */
+  readonly root: 'pivot' | 'chroot' | 'none';
+  /** Mount a proc in the container's root (with pivot/chroot). */
+  readonly proc: boolean;
+  readonly hostname?: string;
+}
+
+export interface StageSpec {
+  readonly container: ContainerSpec;
+  /** Shell run as lab-host root before the panes start: planted files, processes, mounts. */
+  readonly setup?: string;
+}
+
+export interface StageSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+export const PLAYGROUND: StageSpec = {
+  container: { namespaces: ['mount', 'pid', 'net', 'uts', 'ipc'], root: 'pivot', proc: true, hostname: 'container' },
+};
+
+const CPID_TIMEOUT_MS = 5_000;
+
+export class Stage {
+  private constructor(
+    readonly world: LabWorld,
+    readonly host: Pane,
+    readonly container: Pane,
+    /** The container's first process, as the lab host numbers it ($CPID in the host pane). */
+    readonly containerPid: number,
+    /** The same process as the real machine numbers it (for reading /proc from nslab). */
+    readonly containerRealPid: number,
+  ) {}
+
+  static async open(spec: StageSpec, rootfsTar: string, size: StageSize): Promise<Stage> {
+    const world = await LabWorld.start({ rootfsTar });
+    try {
+      if (spec.setup) {
+        const result = await world.exec(spec.setup);
+        if (result.code !== 0) {
+          throw new NslabError(`The lab's starting state could not be set up: ${result.stderr.trim() || `exit ${result.code}`}`);
+        }
+      }
+      const container = new Pane({
+        argv: [...world.enterArgv(), 'sh', '-c', readWorldScript('container.sh')],
+        env: { ...labEnvironment(), ...containerEnvironment(spec.container) },
+        ...size,
+      });
+      const containerPid = await waitForContainerPid(world, container);
+      const containerRealPid = world.realPid(container.pid, containerPid);
+      if (containerRealPid === null) throw new NslabError('The container started but nslab cannot find its process.');
+      const host = new Pane({
+        argv: [...world.enterArgv(), 'sh', '-c', 'cd /root && exec bash -i'],
+        env: { ...labEnvironment(), CPID: String(containerPid) },
+        ...size,
+      });
+      return new Stage(world, host, container, containerPid, containerRealPid);
+    } catch (error) {
+      await world.stop();
+      throw error;
+    }
+  }
+
+  /** Real pid of the lab host's init: the reference for "shares a namespace with the host". */
+  get labHostPid(): number {
+    return this.world.labHostPid;
+  }
+
+  resize(size: StageSize): void {
+    this.host.resize(size.cols, size.rows);
+    this.container.resize(size.cols, size.rows);
+  }
+
+  async close(): Promise<void> {
+    this.host.dispose();
+    this.container.dispose();
+    await this.world.stop();
+  }
+}
+
+function containerEnvironment(spec: ContainerSpec): Record<string, string> {
+  const flags = spec.namespaces.map((ns) => `--${ns}`);
+  // A new pid namespace only applies to children: unshare must fork (pid_namespaces(7)).
+  if (spec.namespaces.includes('pid')) flags.push('--fork');
+  return {
+    NSLAB_CT_UNSHARE: flags.join(' '),
+    NSLAB_CT_ROOT: spec.root,
+    NSLAB_CT_PROC: spec.proc ? '1' : '0',
+    NSLAB_CT_HOSTNAME: spec.hostname ?? '',
+    NSLAB_CT_SCRIPT: readWorldScript('container.sh'),
+    ROOTFS: LAB_HOST_ROOTFS,
+  };
+}
+
+/** container.sh writes its lab-host pid to /run/nslab/cpid just before it becomes the container. */
+async function waitForContainerPid(world: LabWorld, container: Pane): Promise<number> {
+  const deadline = Date.now() + CPID_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const text = world.readLabHostFile('/run/nslab/cpid');
+    if (text && /^\d+\n$/.test(text)) return Number(text);
+    if (container.exit) break;
+    await sleep(5);
+  }
+  const screen = screenText(container).trim();
+  throw new NslabError(`The container did not start${screen ? `: ${screen}` : '.'}`);
+}
+
+/** The visible text of a pane, for error messages and tests. */
+export function screenText(pane: Pane): string {
+  const buffer = pane.term.buffer.active;
+  const lines: string[] = [];
+  for (let y = 0; y < pane.term.rows; y++) {
+    lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+  }
+  return lines.join('\n').replace(/\n+$/, '');
+}

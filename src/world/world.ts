@@ -1,0 +1,168 @@
+/**
+ * The lab world: a throwaway tree of namespaces in which everything a student types runs.
+ *
+ *   nslab (real machine) ── level 1: user+mount+pid, tmpfs root being assembled
+ *                             └─ level 2, the lab host: user+mount+pid+net+uts+ipc+cgroup
+ *
+ * The kernel owns its lifetime: level 1 is pid 1 of its pid namespace and carries a
+ * parent-death signal, so when nslab exits, crashes or is killed, the kernel kills every lab
+ * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
+import { NslabError } from '../errors.ts';
+import { labIdentity, type LabIdentity } from './identity.ts';
+import { readWorldScript } from './scripts.ts';
+import { childrenOf, findRealPid } from './pids.ts';
+
+export const LAB_HOST_ROOTFS = '/labs/rootfs';
+/** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
+export const LAB_HOST_PID_LEVEL = 2;
+const START_TIMEOUT_MS = 10_000;
+
+export interface WorldOptions {
+  /** A sanitized tar of the container's root filesystem (see src/rootfs). */
+  readonly rootfsTar: string;
+  readonly identity?: LabIdentity;
+}
+
+export interface ExecResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class LabWorld {
+  private exited = false;
+  readonly whenExited: Promise<void>;
+
+  private constructor(
+    private readonly anchor: ChildProcess,
+    /** Real pid of the level-1 unshare process (the anchor nslab spawned). */
+    readonly anchorPid: number,
+    /** Real pid of the lab host's init (level 2, pid 1 there). */
+    readonly labHostPid: number,
+    readonly identity: LabIdentity,
+  ) {
+    this.whenExited = new Promise((resolve) => {
+      if (anchor.exitCode !== null || anchor.signalCode !== null) resolve();
+      anchor.once('exit', () => resolve());
+    });
+    void this.whenExited.then(() => {
+      this.exited = true;
+    });
+  }
+
+  static async start(options: WorldOptions): Promise<LabWorld> {
+    const identity = options.identity ?? labIdentity();
+    const argv = [
+      ...identity.launchPrefix,
+      'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child',
+      '--', 'sh', '-c', readWorldScript('level1.sh'), 'nslab-world', readWorldScript('labhost.sh'),
+    ];
+    const anchor = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+    });
+    const tar = createReadStream(options.rootfsTar);
+    tar.on('error', () => anchor.stdin?.destroy());
+    anchor.stdin!.on('error', () => {}); // level 1 may fail before reading it all; stderr says why
+    tar.pipe(anchor.stdin!);
+
+    let stderr = '';
+    anchor.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    await new Promise<void>((resolve, reject) => {
+      let stdout = '';
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        anchor.kill('SIGKILL');
+        reject(new NslabError(`The lab world could not be set up: ${why}`, 'Run `nslab doctor` to check the prerequisites.'));
+      };
+      const timer = setTimeout(() => fail(`no answer after ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+      anchor.once('error', (e) => fail(e.message));
+      anchor.once('exit', (code, signal) => fail(stderr.trim() || `level 1 exited (${code ?? signal})`));
+      anchor.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        if (stdout.includes('READY\n')) {
+          clearTimeout(timer);
+          anchor.removeAllListeners('exit');
+          resolve();
+        }
+      });
+    });
+    const anchorPid = anchor.pid!;
+    // anchor (unshare) ─ level-1 pid 1 (now the level-2 unshare) ─ lab host init
+    const level1 = childrenOf(anchorPid)[0];
+    const labHost = level1 === undefined ? undefined : childrenOf(level1)[0];
+    if (labHost === undefined) {
+      anchor.kill('SIGKILL');
+      throw new NslabError('The lab world started but its lab host process could not be found.');
+    }
+    return new LabWorld(anchor, anchorPid, labHost, identity);
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /** nsenter argv that enters every namespace of the lab host, its root and cwd. */
+  enterArgv(): string[] {
+    return [
+      'nsenter', '-t', String(this.labHostPid),
+      '--user', '--mount', '--pid', '--net', '--uts', '--ipc', '--cgroup', '--root', '--wd',
+      ...this.identity.nsenterCredentials, '--',
+    ];
+  }
+
+  /** Runs a shell script as root of the lab host and collects its output. */
+  exec(script: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    const argv = [...this.enterArgv(), 'sh', '-c', script];
+    return new Promise((resolve, reject) => {
+      const child = spawn(argv[0]!, argv.slice(1), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...labEnvironment(), ...options.env },
+        timeout: options.timeoutMs ?? 10_000,
+        killSignal: 'SIGKILL',
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** A file of the lab host, read from the real machine through /proc/<pid>/root. */
+  readLabHostFile(path: string): string | null {
+    try {
+      return readFileSync(`/proc/${this.labHostPid}/root${path}`, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Real pid of the process the lab host knows as `labHostPid`, searched under `treeRoot`. */
+  realPid(treeRoot: number, labHostPid: number): number | null {
+    return findRealPid(treeRoot, labHostPid, LAB_HOST_PID_LEVEL);
+  }
+
+  /** Tears the world down: SIGKILL to level 1 lets the kernel remove everything. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    this.anchor.kill('SIGKILL');
+    await this.whenExited;
+  }
+}
+
+/** The environment every lab shell starts with. */
+export function labEnvironment(): Record<string, string> {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+    TERM: 'xterm-256color',
+    COLORTERM: 'truecolor',
+    ROOTFS: LAB_HOST_ROOTFS,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What a test may never change on the real machine: its mount table, its network links, and
+ * the processes it leaves behind. Tests snapshot these before starting lab worlds and assert
+ * they are exactly the same afterwards.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { descendantsOf } from '../../src/world/pids.ts';
+
+export interface HostSnapshot {
+  readonly mounts: string;
+  readonly links: string;
+}
+
+export function hostSnapshot(): HostSnapshot {
+  return {
+    mounts: readFileSync('/proc/self/mountinfo', 'utf8'),
+    // -o: one line per link; addresses and counters left out, they change on their own.
+    links: execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => line.replace(/link\/\S+ \S+ brd \S+.*$/, '').trim())
+      .join('\n'),
+  };
+}
+
+/** Processes this test process started and that are still around (zombies excluded). */
+export function leftoverProcesses(): string[] {
+  return descendantsOf(process.pid)
+    .map((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state === 'Z' || state === 'X') return null;
+        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
+      } catch {
+        return null;
+      }
+    })
+    .filter((p): p is string => p !== null);
+}
+
+export function isGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return true;
+  }
+}
+
+/** Waits until `predicate` holds, polling; false after `timeoutMs`. */
+export async function eventually(predicate: () => boolean, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return predicate();
+}
