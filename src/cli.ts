@@ -1,46 +1,114 @@
 /**
  * The nslab command line. Parses arguments (commander), checks prerequisites, prepares the
- * container image, and hands over to the full-screen views in components/.
+ * container image, and hands over to the full-screen views in components/ — or, for `list`
+ * and `verify`, prints and exits.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { NslabError } from './errors.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
+import { loadLabs } from './labs/catalog.ts';
+import { ProgressStore, describeProgress } from './labs/progress.ts';
+import type { Lab } from './labs/types.ts';
+import { formatVerdict, verifyLab } from './labs/verify.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { importRootfs } from './rootfs/import.ts';
+
+const rootfsOption = () =>
+  new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
 
 async function containerImage(rootfs: string | undefined): Promise<string> {
   const image = rootfs ? await importRootfs(rootfs) : await ensureHostRootfs();
   return image.tarPath;
 }
 
-async function startChecks(): Promise<void> {
-  await assertPrerequisites({ terminal: { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 } });
+function terminalSize() {
+  return { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 };
+}
+
+/** Everything a full-screen command needs before it takes over the terminal. */
+async function prepareInteractive(rootfs: string | undefined): Promise<{ labs: Lab[]; tar: string }> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
+  await assertPrerequisites({ terminal: terminalSize() });
+  const labs = await loadLabs();
+  return { labs, tar: await containerImage(rootfs) };
+}
+
+function unknownLab(id: string, labs: readonly Lab[]): NslabError {
+  return new NslabError(`There is no lab "${id}".`, `Labs: ${labs.map((l) => l.id).join(', ')}. \`nslab list\` shows them all.`);
 }
 
 export function buildProgram(): Command {
   const program = new Command('nslab')
     .description('Learn how Linux containers work by building one by hand, inside real namespaces.')
-    .showHelpAfterError();
+    .argument('[lab-id]', 'open this lab (default: the lab list)')
+    .addOption(rootfsOption())
+    .showHelpAfterError()
+    .action(async (labId: string | undefined, options: { rootfs?: string }) => {
+      const { labs, tar } = await prepareInteractive(options.rootfs);
+      if (labId !== undefined && !labs.some((l) => l.id === labId)) throw unknownLab(labId, labs);
+      const { runApp } = await import('../components/run.tsx');
+      await runApp(labs, tar, labId === undefined ? { kind: 'list' } : { kind: 'lab', id: labId });
+    });
 
   program
     .command('play')
-    .description('open the free playground: a host shell and a container shell side by side')
-    .option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)')
+    .description('the free playground: a host shell and a container shell side by side')
+    .addOption(rootfsOption())
     .action(async (options: { rootfs?: string }) => {
-      await startChecks();
+      const { labs, tar } = await prepareInteractive(options.rootfs);
+      const { runApp } = await import('../components/run.tsx');
+      await runApp(labs, tar, { kind: 'play' });
+    });
+
+  program
+    .command('list')
+    .description('the labs, with their step counts and your progress')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const labs = await loadLabs();
+      const { progress, warning } = new ProgressStore().load();
+      if (warning) process.stderr.write(`nslab: ${warning}\n`);
+      const rows = labs.map((lab) => ({
+        id: lab.id,
+        title: lab.title,
+        steps: lab.steps.length,
+        progress: describeProgress(progress.labs[lab.id], lab.steps.length),
+      }));
+      if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else for (const r of rows) process.stdout.write(`${r.id.padEnd(20)} ${r.title.padEnd(36)} ${String(r.steps).padStart(2)} steps  ${r.progress}\n`);
+    });
+
+  program
+    .command('verify')
+    .description('prove each lab honest: in a fresh lab world every check fails, the reference solution is typed, every check passes')
+    .argument('[lab-id]', 'the lab to verify')
+    .option('--all', 'verify every lab')
+    .option('--json', 'print JSON')
+    .addOption(rootfsOption())
+    .action(async (labId: string | undefined, options: { all?: boolean; json?: boolean; rootfs?: string }) => {
+      if (!labId && !options.all) throw new NslabError('Say which lab to verify, or --all.', 'Example: nslab verify pivot-root');
+      await assertPrerequisites();
+      const labs = await loadLabs();
+      const chosen = options.all ? labs : labs.filter((l) => l.id === labId);
+      if (chosen.length === 0) throw unknownLab(labId!, labs);
       const tar = await containerImage(options.rootfs);
-      const { runPlayground } = await import('../components/app.tsx');
-      await runPlayground(tar);
+      const verdicts = [];
+      for (const lab of chosen) {
+        const verdict = await verifyLab(lab, tar);
+        verdicts.push(verdict);
+        if (!options.json) process.stdout.write(formatVerdict(verdict) + '\n');
+      }
+      if (options.json) process.stdout.write(JSON.stringify(verdicts, null, 2) + '\n');
+      process.exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
     });
 
   program
     .command('doctor')
     .description('check what nslab needs from this machine, and how to fix what is missing')
     .action(async () => {
-      const report = await checkPrerequisites({ terminal: process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : undefined });
+      const report = await checkPrerequisites({ terminal: process.stdout.isTTY ? terminalSize() : undefined });
       process.stdout.write(formatReport(report) + '\n');
       process.exitCode = report.some((p) => p.required && !p.ok) ? 1 : 0;
     });

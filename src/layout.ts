@@ -5,7 +5,7 @@
 export const MIN_COLUMNS = 100;
 export const MIN_ROWS = 24;
 /** Rows of the lab panel (goal + checks) under the panes. */
-export const LAB_PANEL_ROWS = 9;
+export const LAB_PANEL_ROWS = 11;
 const BORDER = 2;
 /** The title line above each pane. */
 const TITLE_ROWS = 1;

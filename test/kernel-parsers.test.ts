@@ -565,6 +565,9 @@ describe('live: this process', () => {
   });
 });
 
+const asRoot = process.getuid?.() === 0;
+const USERNS = asRoot ? [] : ['--user', '--map-root-user'];
+
 describe('live: a process in its own mount, uts, net and pid namespaces', () => {
   let unshare: ChildProcess;
   let unsharePid = 0;
@@ -575,25 +578,37 @@ describe('live: a process in its own mount, uts, net and pid namespaces', () => 
     dir = mkdtempSync(join(tmpdir(), 'nslab-kp-'));
     mkdirSync(join(dir, 'with space'));
     mkdirSync(join(dir, 'slave'));
-    unshare = spawn('unshare', ['--mount', '--uts', '--net', '--pid', '--fork', 'sleep', '30'], {
-      stdio: 'ignore',
+    // An ordinary user needs a user namespace to own the others (root needs none).
+    unshare = spawn('unshare', [...USERNS, '--mount', '--uts', '--net', '--pid', '--fork', 'sleep', '30'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NSLAB_TEST_MARK: 'a=b c' },
     });
+    let stderr = '';
+    unshare.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     unsharePid = unshare.pid!;
     // unshare(2)s itself, then forks: the child is pid 1 of the new pid namespace.
-    inner = await waitFor('the forked child', () => listChildren(unsharePid)?.[0]);
+    inner = await waitFor('the forked child', () => {
+      if (unshare.exitCode !== null) throw new Error(`unshare exited with ${unshare.exitCode}: ${stderr}`);
+      return listChildren(unsharePid)?.[0];
+    });
     await waitFor('sleep to be exec()ed', () => readCmdline(inner)?.[0] === 'sleep');
   });
 
   afterAll(async () => {
-    if (inner) process.kill(inner, 'SIGKILL');
-    if (unshare) {
-      await exited(unshare);
-      await waitFor('the namespace init to be reaped', () => !isAlive(inner) && readStatus(inner) === null);
-      expect(isAlive(unsharePid)).toBe(false);
-      expect(isAlive(inner)).toBe(false);
+    try {
+      if (inner) process.kill(inner, 'SIGKILL');
+      if (unshare) {
+        if (!inner) unshare.kill('SIGKILL');
+        await exited(unshare);
+        expect(isAlive(unsharePid)).toBe(false);
+        if (inner) {
+          await waitFor('the namespace init to be reaped', () => !isAlive(inner) && readStatus(inner) === null);
+          expect(isAlive(inner)).toBe(false);
+        }
+      }
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('is found as the child of unshare, with a pid in each pid namespace', () => {
@@ -609,7 +624,7 @@ describe('live: a process in its own mount, uts, net and pid namespaces', () => 
     expect(readEnviron(inner)!['NSLAB_TEST_MARK']).toBe('a=b c');
   });
 
-  it('compareNamespaces: mnt, uts, net, pid own; user, ipc, cgroup shared', () => {
+  it('compareNamespaces: mnt, uts, net, pid own; ipc, cgroup (and user, as root) shared', () => {
     const mine = readNamespaces(process.pid);
     expect(compareNamespaces(readNamespaces(inner), mine)).toEqual({
       mnt: 'own',
@@ -617,7 +632,7 @@ describe('live: a process in its own mount, uts, net and pid namespaces', () => 
       net: 'own',
       uts: 'own',
       ipc: 'shared',
-      user: 'shared',
+      user: asRoot ? 'shared' : 'own',
       cgroup: 'shared',
     });
     // unshare --pid only puts unshare's children in the new pid namespace.
@@ -651,7 +666,8 @@ describe('live: a process in its own mount, uts, net and pid namespaces', () => 
       `mount --bind "${spaced}" "${slave}"`,
       `mount --make-slave "${slave}"`,
     ].join(' && ');
-    const r = spawnSync('nsenter', ['-t', String(inner), '-m', 'sh', '-c', script], { encoding: 'utf8' });
+    const enter = asRoot ? ['-m'] : ['-U', '--preserve-credentials', '-m'];
+    const r = spawnSync('nsenter', ['-t', String(inner), ...enter, 'sh', '-c', script], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
 

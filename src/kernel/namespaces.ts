@@ -3,7 +3,7 @@
  * "<type>:[<inode>]"; two processes share a namespace exactly when the links are equal.
  * (time and pid_for_children are left out: the labs never create them.)
  */
-import { readProcLink } from './proc.ts';
+import { isAlive, readProcLink } from './proc.ts';
 
 export const NS_TYPES = ['mnt', 'pid', 'net', 'uts', 'ipc', 'user', 'cgroup'] as const;
 export type NsType = (typeof NS_TYPES)[number];
@@ -14,9 +14,11 @@ export type NsRelation = 'shared' | 'own' | 'unknown';
 /**
  * The namespace links of `pid`, e.g. { net: "net:[4026531840]", ... }. A type the kernel does not
  * have (or a link that vanished mid-read) is null. The whole result is null when the process is
- * gone, including a zombie, whose links all fail with ENOENT.
+ * gone, including a zombie: a zombie has lost its mnt, net, uts, ipc and cgroup links but still
+ * shows pid and user (verified on 6.x), a half answer no check should rely on.
  */
 export function readNamespaces(pid: number): Namespaces | null {
+  if (!isAlive(pid)) return null;
   const result = {} as Namespaces;
   let any = false;
   for (const type of NS_TYPES) {

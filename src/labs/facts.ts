@@ -19,7 +19,7 @@ export function shareNamespace(a: number, b: number, type: NsType): boolean {
 
 function identityOf(path: string): FileIdentity | null {
   try {
-    const st = statSync(path);
+    const st = statSync(path, { bigint: true });
     return { dev: st.dev, ino: st.ino };
   } catch {
     return null;

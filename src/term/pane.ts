@@ -167,7 +167,8 @@ export class Pane {
   foregroundPid(): number | null {
     if (this.exit) return null;
     try {
-      return tcgetpgrp((this.pty as unknown as { _fd: number })._fd);
+      // 0: the terminal has no foreground process group (yet, or any more).
+      return tcgetpgrp((this.pty as unknown as { _fd: number })._fd) || null;
     } catch {
       return null;
     }

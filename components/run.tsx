@@ -1,0 +1,33 @@
+/** The full-screen app wired to the terminal: `nslab`, `nslab <lab-id>`, `nslab play`. */
+import React from 'react';
+import type { Lab } from '../src/labs/types.ts';
+import { ProgressStore } from '../src/labs/progress.ts';
+import { Navigator } from '../src/navigator.ts';
+import { App } from './App.tsx';
+import { runFullscreen } from './fullscreen.tsx';
+
+export type Start = { readonly kind: 'list' } | { readonly kind: 'lab'; readonly id: string } | { readonly kind: 'play' };
+
+/** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
+export async function runApp(labs: readonly Lab[], rootfsTar: string, start: Start): Promise<void> {
+  const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
+  const navigator = new Navigator(labs, new ProgressStore(), rootfsTar, size);
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let quitting = false;
+  const quit = () => {
+    if (quitting) return;
+    quitting = true;
+    screen.restore();
+    void navigator.close().then(finish, finish);
+  };
+  const screen = runFullscreen(<App navigator={navigator} />, {
+    onInput: (chunk) => navigator.input(chunk),
+    onResize: (columns, rows) => navigator.resize(columns, rows),
+    onSignal: quit,
+  });
+  navigator.onQuit = quit;
+  if (start.kind === 'lab') await navigator.openLab(start.id);
+  else if (start.kind === 'play') await navigator.openPlayground();
+  await finished;
+}

@@ -1,0 +1,145 @@
+/**
+ * A lab being played: the session (world + panes) plus the lab's state machine. Checks run
+ * whenever a pane goes quiet after output (no polling); when all of a step's checks pass the
+ * step is recorded and the next one opens; the last one completes the lab.
+ */
+import type { KeyCommand } from '../term/keys.ts';
+import type { Session } from '../session/session.ts';
+import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
+import type { ProgressStore } from './progress.ts';
+import type { Lab, Step } from './types.ts';
+
+export interface LabView {
+  readonly lab: Lab;
+  readonly stepIndex: number;
+  readonly results: readonly CheckOutcome[] | null;
+  readonly hintsShown: number;
+  readonly solution: 'hidden' | 'confirm' | 'shown';
+  readonly complete: boolean;
+  /** Set while nslab replays earlier steps' solutions to resume at a later step. */
+  readonly catchingUp: string | null;
+  /** How long the last check run took, in ms (shown to instructors in the panel). */
+  readonly checkMs: number | null;
+  readonly frame: number;
+}
+
+export class LabController {
+  private state: LabView;
+  private listeners = new Set<() => void>();
+  private running: Promise<void> | null = null;
+  private rerun = false;
+  onList: () => void = () => {};
+
+  constructor(
+    readonly lab: Lab,
+    readonly session: Session,
+    private readonly store: ProgressStore,
+  ) {
+    this.state = { lab, stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null, checkMs: null, frame: 0 };
+    session.hooks = {
+      onCommand: (command) => this.command(command),
+      onSettled: () => this.requestChecks(),
+    };
+  }
+
+  get view(): LabView {
+    return this.state;
+  }
+
+  get step(): Step | undefined {
+    return this.lab.steps[this.state.stepIndex];
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Opens a fresh world in the lab's starting state. A lab in progress resumes at its saved
+   * step: the kernel state of the earlier steps is rebuilt by typing their reference
+   * solutions, visibly, so the student sees how they got there.
+   */
+  async open(): Promise<void> {
+    const saved = this.store.load().progress.labs[this.lab.id];
+    const resumeAt = saved && !saved.done ? Math.min(saved.step, this.lab.steps.length - 1) : 0;
+    await this.session.start(this.lab.start);
+    const stage = this.session.view.stage;
+    if (!stage || resumeAt === 0) return;
+    this.update({ catchingUp: `Resuming at step ${resumeAt + 1}: replaying the solutions of the steps before it…` });
+    await Promise.all([stage.host.settled(2000), stage.container.settled(2000)]);
+    for (const step of this.lab.steps.slice(0, resumeAt)) await typeSolution(step, stage);
+    this.update({ catchingUp: null, stepIndex: resumeAt });
+    this.requestChecks();
+  }
+
+  /** Runs the current step's checks; a request during a run queues exactly one more run. */
+  requestChecks(): void {
+    if (this.state.catchingUp || this.state.complete) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = this.checkOnce().finally(() => {
+      this.running = null;
+      if (this.rerun) {
+        this.rerun = false;
+        this.requestChecks();
+      }
+    });
+  }
+
+  private async checkOnce(): Promise<void> {
+    const stage = this.session.view.stage;
+    const step = this.step;
+    if (!stage || !step) return;
+    const started = performance.now();
+    const results = await runChecks(step, stage);
+    if (this.session.view.stage !== stage || this.step !== step) return; // reset or moved on meanwhile
+    this.update({ results, checkMs: Math.round(performance.now() - started) });
+    if (results.every((r) => r.pass)) this.advance();
+  }
+
+  private advance(): void {
+    const next = this.state.stepIndex + 1;
+    const complete = next >= this.lab.steps.length;
+    this.store.update(this.lab.id, { step: next, done: complete || (this.store.load().progress.labs[this.lab.id]?.done ?? false) });
+    if (complete) {
+      this.update({ complete: true });
+      this.session.setNotice(`Lab complete: ${this.lab.title}. Ctrl-g l for the lab list.`);
+      return;
+    }
+    this.update({ stepIndex: next, results: null, hintsShown: 0, solution: 'hidden' });
+    this.session.setNotice(`Step ${next} passed. Step ${next + 1}: ${this.lab.steps[next]!.title}`);
+    // The kernel may already be in the next step's state; look now rather than wait for output.
+    this.rerun = true;
+  }
+
+  private command(command: KeyCommand): void {
+    const step = this.step;
+    switch (command) {
+      case 'hint':
+        if (step) this.update({ hintsShown: Math.min(step.hints.length, this.state.hintsShown + 1) });
+        return;
+      case 'solution':
+        this.update({ solution: this.state.solution === 'hidden' ? 'confirm' : 'shown' });
+        return;
+      case 'reset':
+        this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false });
+        this.store.update(this.lab.id, { step: 0, done: this.store.load().progress.labs[this.lab.id]?.done ?? false });
+        this.session.setNotice('A fresh lab world, in the lab\'s starting state.');
+        void this.session.start(this.lab.start);
+        return;
+      case 'list':
+        this.onList();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private update(patch: Partial<LabView>): void {
+    this.state = { ...this.state, ...patch, frame: this.state.frame + 1 };
+    for (const listener of this.listeners) listener();
+  }
+}

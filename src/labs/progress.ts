@@ -1,0 +1,87 @@
+/**
+ * Per-user progress, under the XDG state directory. Written atomically (a temp file, fsync,
+ * rename), so a crash leaves either the old file or the new one. A file that cannot be read
+ * as progress is moved aside, never overwritten, and the caller is told where it went.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export function defaultStateDir(): string {
+  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+  return join(base, 'nslab');
+}
+
+const labProgressSchema = z.object({
+  /** Index of the step the student is on; equals the step count when the lab is done. */
+  step: z.number().int().nonnegative(),
+  done: z.boolean(),
+  updatedAt: z.string(),
+});
+const progressSchema = z.object({ version: z.literal(1), labs: z.record(z.string(), labProgressSchema) });
+
+export type LabProgress = z.infer<typeof labProgressSchema>;
+export type Progress = z.infer<typeof progressSchema>;
+
+export interface LoadedProgress {
+  readonly progress: Progress;
+  /** Set when the file was unreadable and was moved aside. */
+  readonly warning: string | null;
+}
+
+export class ProgressStore {
+  readonly file: string;
+  constructor(readonly dir = defaultStateDir()) {
+    this.file = join(dir, 'progress.json');
+  }
+
+  load(): LoadedProgress {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { progress: empty(), warning: null };
+      throw error;
+    }
+    try {
+      return { progress: progressSchema.parse(JSON.parse(text)), warning: null };
+    } catch {
+      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(this.file, aside);
+      return { progress: empty(), warning: `Your progress file could not be read; it was kept as ${aside} and nslab starts afresh.` };
+    }
+  }
+
+  save(progress: Progress): void {
+    mkdirSync(this.dir, { recursive: true });
+    const temp = `${this.file}.tmp-${process.pid}`;
+    const fd = openSync(temp, 'w', 0o644);
+    try {
+      writeSync(fd, JSON.stringify(progress, null, 2) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, this.file);
+  }
+
+  /** Loads, applies `change` to one lab's entry, saves. */
+  update(labId: string, entry: Omit<LabProgress, 'updatedAt'>): Progress {
+    const { progress } = this.load();
+    progress.labs[labId] = { ...entry, updatedAt: new Date().toISOString() };
+    this.save(progress);
+    return progress;
+  }
+}
+
+function empty(): Progress {
+  return { version: 1, labs: {} };
+}
+
+/** "new", "step 2 of 4", "done" for the lab list. */
+export function describeProgress(entry: LabProgress | undefined, stepCount: number): string {
+  if (!entry) return 'new';
+  if (entry.done) return 'done';
+  return `in progress: step ${Math.min(entry.step + 1, stepCount)} of ${stepCount}`;
+}

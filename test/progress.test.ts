@@ -1,0 +1,44 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProgressStore, describeProgress } from '../src/labs/progress.ts';
+
+const dirs: string[] = [];
+function store(): ProgressStore {
+  const dir = mkdtempSync(join(tmpdir(), 'nslab-progress-'));
+  dirs.push(dir);
+  return new ProgressStore(join(dir, 'state'));
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('progress', () => {
+  it('starts empty and round-trips', () => {
+    const s = store();
+    expect(s.load()).toEqual({ progress: { version: 1, labs: {} }, warning: null });
+    s.update('pivot-root', { step: 2, done: false });
+    const { progress } = s.load();
+    expect(progress.labs['pivot-root']).toMatchObject({ step: 2, done: false });
+    expect(describeProgress(progress.labs['pivot-root'], 4)).toBe('in progress: step 3 of 4');
+    expect(describeProgress(undefined, 4)).toBe('new');
+  });
+
+  it('writes atomically: no temp file is left behind', () => {
+    const s = store();
+    s.update('a', { step: 1, done: false });
+    expect(readdirSync(s.dir)).toEqual(['progress.json']);
+  });
+
+  it('keeps a corrupt file aside and reports it, never silently losing it', () => {
+    const s = store();
+    s.update('a', { step: 1, done: false });
+    writeFileSync(s.file, '{"version":1,"labs":{"a":{"step":"x"'); // truncated by a crash elsewhere
+    const loaded = s.load();
+    expect(loaded.progress.labs).toEqual({});
+    expect(loaded.warning).toMatch(/could not be read; it was kept as .*progress\.json\.corrupt-/);
+    const aside = readdirSync(s.dir).find((f) => f.startsWith('progress.json.corrupt-'))!;
+    expect(readFileSync(join(s.dir, aside), 'utf8')).toBe('{"version":1,"labs":{"a":{"step":"x"');
+  });
+});
