@@ -25,14 +25,22 @@ function terminalSize() {
   return { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 };
 }
 
-/** Everything a full-screen command needs before it takes over the terminal. */
-async function prepareInteractive(rootfs: string | undefined): Promise<{ labs: Lab[]; tar: string }> {
+type RunApp = typeof import('../components/run.tsx').runApp;
+
+/**
+ * Everything a full-screen command needs before it takes over the terminal. The parts are
+ * independent, so they overlap: loading the UI (Ink and React are the slowest imports) while
+ * the prerequisites are probed and the labs and the container image are loaded.
+ */
+async function prepareInteractive(rootfs: string | undefined): Promise<{ labs: Lab[]; tar: string; runApp: RunApp }> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
+  const ui = import('../components/run.tsx');
+  ui.catch(() => {}); // reported below, after the prerequisites, which explain most failures
   await assertPrerequisites({ terminal: terminalSize() });
-  const labs = await loadLabs();
-  return { labs, tar: await containerImage(rootfs) };
+  const [labs, tar, { runApp }] = await Promise.all([loadLabs(), containerImage(rootfs), ui]);
+  return { labs, tar, runApp };
 }
 
 function unknownLab(id: string, labs: readonly Lab[]): NslabError {
@@ -46,9 +54,8 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .showHelpAfterError()
     .action(async (labId: string | undefined, options: { rootfs?: string }) => {
-      const { labs, tar } = await prepareInteractive(options.rootfs);
+      const { labs, tar, runApp } = await prepareInteractive(options.rootfs);
       if (labId !== undefined && !labs.some((l) => l.id === labId)) throw unknownLab(labId, labs);
-      const { runApp } = await import('../components/run.tsx');
       await runApp(labs, tar, labId === undefined ? { kind: 'list' } : { kind: 'lab', id: labId });
     });
 
@@ -57,8 +64,7 @@ export function buildProgram(): Command {
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
     .action(async (options: { rootfs?: string }) => {
-      const { labs, tar } = await prepareInteractive(options.rootfs);
-      const { runApp } = await import('../components/run.tsx');
+      const { labs, tar, runApp } = await prepareInteractive(options.rootfs);
       await runApp(labs, tar, { kind: 'play' });
     });
 

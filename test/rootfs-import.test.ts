@@ -27,6 +27,7 @@ import { gzipSync } from 'node:zlib';
 import { list } from 'tar';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NslabError } from '../src/errors.ts';
+import { ensureHostRootfs } from '../src/rootfs/build.ts';
 import { importRootfs } from '../src/rootfs/import.ts';
 
 type Spec =
@@ -165,7 +166,14 @@ beforeEach(() => {
 
 describe('importRootfs: good inputs', () => {
   it('imports a tarball with absolute symlinks, keeps them, skips devices and fifos', async () => {
-    const input = makeTar(goodSpec());
+    const longDir = `usr/share/${'d'.repeat(90)}/${'e'.repeat(90)}`;
+    const longFile = `${longDir}/${'f'.repeat(120)}`;
+    const longTarget = `/${'t'.repeat(150)}/x`;
+    const input = makeTar([
+      ...goodSpec(),
+      { name: longFile, type: 'file', data: 'long' },
+      { name: 'usr/share/long-link', type: 'sym', target: longTarget },
+    ]);
     const image = await importRootfs(input, { cacheDir });
     expect(image.source).toBe('import');
     expect(image.tarPath).toBe(join(cacheDir, `rootfs-import-${image.key.slice(0, 16)}.tar`));
@@ -197,6 +205,10 @@ describe('importRootfs: good inputs', () => {
       execFileSync('tar', ['-x', '--no-same-owner', '-f', image.tarPath, '-C', out]);
       expect(readlinkSync(join(out, 'bin/sh'))).toBe('/bin/busybox');
       expect(readFileSync(join(out, 'etc/passwd-'), 'utf8')).toContain('root:x:0:0');
+      expect(statSync(join(out, 'etc/passwd-')).ino).toBe(statSync(join(out, 'etc/passwd')).ino);
+      expect(readFileSync(join(out, longFile), 'utf8')).toBe('long'); // pax header for the long name
+      expect(readlinkSync(join(out, 'usr/share/long-link'))).toBe(longTarget);
+      expect(statSync(join(out, 'tmp')).mode & 0o7777).toBe(0o1777);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -354,6 +366,17 @@ describe('importRootfs: broken inputs get a clear error and leave nothing', () =
     await expectRefused(cut, /cut short/);
   });
 
+  it('a damaged header in the middle', async () => {
+    const full = readFileSync(makeTar([...goodSpec(), { name: 'zz-last', type: 'file', data: 'z' }]));
+    // Find the header of "zz-last" and scribble over its name: its checksum no longer matches.
+    const at = full.indexOf(Buffer.from('zz-last\0'));
+    expect(at % 512).toBe(0);
+    full.write('XX', at + 2, 'latin1');
+    const damaged = join(inputs, 'damaged.tar');
+    writeFileSync(damaged, full);
+    await expectRefused(damaged, /damaged tar header after \d+ good entries/);
+  });
+
   it('a corrupt gzip, and a truncated one', async () => {
     const gz = gzipSync(readFileSync(makeTar([...goodSpec(), { name: 'big', type: 'file', data: 'y'.repeat(50000) }])));
     const corrupt = join(inputs, 'corrupt.tar.gz');
@@ -378,6 +401,13 @@ describe('importRootfs: broken inputs get a clear error and leave nothing', () =
     await expectRefused(xz, /xz-compressed/);
   });
 
+  it('a directory that holds the cache itself', async () => {
+    const err = await importRootfs(base, { cacheDir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NslabError);
+    expect((err as Error).message).toMatch(/cache directory .* is inside it/);
+    expect(cacheLeftovers()).toEqual([]);
+  });
+
   it('an empty directory', async () => {
     const dir = join(inputs, `emptydir-${++counter}`);
     mkdirSync(dir);
@@ -398,5 +428,46 @@ describe('importRootfs: never touches anything but its work dir (strace-free che
       rmSync(scratch, { recursive: true, force: true });
     }
     expect(spawnSync('test', ['-e', join(tmpdir(), 'evil')]).status).not.toBe(0);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('importRootfs: real archives made by GNU tar work in a chroot (as root)', () => {
+  let work: string;
+  let extracted: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'nslab-import-real-'));
+    const host = await ensureHostRootfs({ cacheDir: join(work, 'hostcache') });
+    extracted = join(work, 'rootfs');
+    mkdirSync(extracted);
+    execFileSync('tar', ['-x', '--no-same-owner', '-f', host.tarPath, '-C', extracted]);
+  });
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function runInImage(tarPath: string): Promise<string> {
+    const root = mkdtempSync(join(work, 'nslab-rootfs-run-'));
+    try {
+      execFileSync('tar', ['-x', '--no-same-owner', '-f', tarPath, '-C', root]);
+      return execFileSync('chroot', [root, '/bin/sh', '-c', 'ls / && id -u && echo ok'], { encoding: 'utf8' });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  it('a .tgz made with `tar -czf` (./ names, merged-/usr symlinks)', async () => {
+    const tgz = join(work, 'root.tgz');
+    execFileSync('tar', ['-C', extracted, '-czf', tgz, '.']);
+    const image = await importRootfs(tgz, { cacheDir });
+    expect(image.description).toContain('gzip-compressed tar');
+    expect(await runInImage(image.tarPath)).toMatch(/usr\n[\s\S]*0\nok\n$/);
+  });
+
+  it('the same tree as a directory', async () => {
+    const image = await importRootfs(extracted, { cacheDir });
+    expect(image.description).toContain('(directory)');
+    expect(await runInImage(image.tarPath)).toMatch(/ok\n$/);
   });
 });

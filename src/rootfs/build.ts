@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -185,8 +186,15 @@ export async function listLibraries(binaries: readonly string[]): Promise<Map<st
     byLoader.set(interp, [...(byLoader.get(interp) ?? []), bin]);
   }
   const script = 'i=$1; shift; for f; do printf "@@ %s\\n" "$f"; "$i" --list "$f" 2>&1; done';
+  // One shell per loader and core: each loader run takes ~2 ms, and there are ~60 of them.
+  const jobs: Array<[string, string[]]> = [];
+  const lanes = Math.max(1, Math.min(4, availableParallelism()));
+  for (const [loader, files] of byLoader) {
+    const per = Math.ceil(files.length / lanes);
+    for (let i = 0; i < files.length; i += per) jobs.push([loader, files.slice(i, i + per)]);
+  }
   await Promise.all(
-    [...byLoader].map(async ([loader, files]) => {
+    jobs.map(async ([loader, files]) => {
       if (!existsSync(loader)) {
         throw new NslabError(`Cannot build the container rootfs: the dynamic loader ${loader} (needed by ${files[0]}) does not exist.`);
       }

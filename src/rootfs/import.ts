@@ -114,6 +114,17 @@ export async function importRootfs(path: string, opts: { cacheDir?: string } = {
   }
   const isDir = st.isDirectory();
   const cacheDir = await prepareCacheDir(opts.cacheDir ?? defaultCacheDir());
+  if (isDir) {
+    // Copying a directory that holds our own cache would copy the copy into itself.
+    const from = realpathSync(input);
+    const cache = realpathSync(cacheDir);
+    if (cache === from || cache.startsWith(from === '/' ? '/' : `${from}/`)) {
+      throw new NslabError(
+        `Cannot import ${path}: nslab's cache directory ${cacheDir} is inside it.`,
+        'Point --rootfs at the root filesystem itself (a directory with bin/, etc/, usr/ ...), not at a directory above the cache.',
+      );
+    }
+  }
 
   let key: string;
   try {
@@ -125,8 +136,8 @@ export async function importRootfs(path: string, opts: { cacheDir?: string } = {
   if (cached) return cached;
 
   const work = await makeWorkTree(cacheDir);
+  const tree = new SafeTree(work);
   try {
-    const tree = new SafeTree(work);
     let format: string;
     let entries: number;
     if (isDir) {
@@ -149,6 +160,7 @@ export async function importRootfs(path: string, opts: { cacheDir?: string } = {
   } catch (err) {
     throw toNslabError(err, path);
   } finally {
+    tree.abort();
     await removeWorkTree(work);
   }
 }

@@ -260,6 +260,17 @@ export class SafeTree {
     return this.abs(done);
   }
 
+  /** Closes a file left half-written by a failed extraction (the work dir is removed next). */
+  abort(): void {
+    if (this.openFd === undefined) return;
+    try {
+      closeSync(this.openFd);
+    } catch {
+      /* already closed */
+    }
+    this.openFd = undefined;
+  }
+
   /** Applies directory mtimes last (writing children changes them). Closes any open file. */
   finish(): void {
     if (this.openFd !== undefined) {

@@ -38,6 +38,12 @@ export const PLAYGROUND: StageSpec = {
 
 const CPID_TIMEOUT_MS = 5_000;
 
+/** How long each part of opening a stage took, in ms (for `npm run bench`). */
+export interface StageTimings {
+  readonly world: number;
+  readonly container: number;
+}
+
 export class Stage {
   private constructor(
     readonly world: LabWorld,
@@ -47,10 +53,13 @@ export class Stage {
     readonly containerPid: number,
     /** The same process as the real machine numbers it (for reading /proc from nslab). */
     readonly containerRealPid: number,
+    readonly timings: StageTimings,
   ) {}
 
   static async open(spec: StageSpec, rootfsTar: string, size: StageSize): Promise<Stage> {
+    const started = performance.now();
     const world = await LabWorld.start({ rootfsTar });
+    const worldReady = performance.now();
     try {
       if (spec.setup) {
         const result = await world.exec(spec.setup);
@@ -63,7 +72,9 @@ export class Stage {
         env: { ...labEnvironment(), ...containerEnvironment(spec.container) },
         ...size,
       });
+      const containerStarted = performance.now();
       const containerPid = await waitForContainerPid(world, container);
+      const containerReady = performance.now();
       const containerRealPid = world.realPid(container.pid, containerPid);
       if (containerRealPid === null) throw new NslabError('The container started but nslab cannot find its process.');
       const host = new Pane({
@@ -71,7 +82,10 @@ export class Stage {
         env: { ...labEnvironment(), CPID: String(containerPid) },
         ...size,
       });
-      return new Stage(world, host, container, containerPid, containerRealPid);
+      return new Stage(world, host, container, containerPid, containerRealPid, {
+        world: worldReady - started,
+        container: containerReady - containerStarted,
+      });
     } catch (error) {
       await world.stop();
       throw error;

@@ -1,0 +1,162 @@
+/**
+ * The pivot-root lab, for real: every check fails on its step's starting state and on the
+ * plausible wrong attempts, and passes after the reference solution. One stage walks through
+ * the steps in order (wrong attempts are undone before the solution); a second, fresh one is
+ * used by verifyLab.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import lab from '../../labs/03-pivot-root.ts';
+import { verifyLab, formatVerdict } from '../../src/labs/verify.ts';
+import type { Stage } from '../../src/world/stage.ts';
+import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
+import { openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
+import { testRootfsTar } from '../support/rootfs.ts';
+
+let before: HostSnapshot;
+
+beforeAll(async () => {
+  await testRootfsTar();
+  before = hostSnapshot();
+});
+
+afterAll(() => {
+  expect(hostSnapshot()).toEqual(before);
+  expect(leftoverProcesses()).toEqual([]);
+});
+
+/** Asserts the pass/fail of each named check, showing `found` and the container screen on a mismatch. */
+async function expectChecks(stage: Stage, stepId: string, want: Record<string, boolean>): Promise<void> {
+  const got = await outcomes(lab, stepId, stage);
+  expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+  for (const [id, pass] of Object.entries(want)) {
+    expect(got[id]!.pass, `${stepId}/${id}: ${got[id]!.found}\n--- container pane ---\n${screenText(stage.container)}`).toBe(pass);
+  }
+}
+
+async function found(stage: Stage, stepId: string, checkId: string): Promise<string> {
+  return (await outcomes(lab, stepId, stage))[checkId]!.found;
+}
+
+describe('pivot-root lab, step by step', () => {
+  let stage: Stage;
+  beforeAll(async () => {
+    stage = await openLab(lab);
+  });
+  afterAll(async () => {
+    await stage?.close();
+  });
+
+  it('bind-rootfs: fails at the start and when bound in the host pane; passes after the solution', async () => {
+    await expectChecks(stage, 'bind-rootfs', { 'rootfs-mountpoint': false });
+    expect(await found(stage, 'bind-rootfs', 'rootfs-mountpoint')).toMatch(/plain directory/);
+
+    // Wrong attempt: the bind mount in the lab host's mount namespace.
+    await typeCommand(stage.host, 'mount --bind $ROOTFS $ROOTFS');
+    await expectChecks(stage, 'bind-rootfs', { 'rootfs-mountpoint': false });
+    expect(await found(stage, 'bind-rootfs', 'rootfs-mountpoint')).toMatch(/lab host's mount namespace/);
+
+    // The solution in the container, while the host's extra mount is still there: not yet.
+    await typeSolution(step(lab, 'bind-rootfs'), stage);
+    await expectChecks(stage, 'bind-rootfs', { 'rootfs-mountpoint': false });
+    expect(await found(stage, 'bind-rootfs', 'rootfs-mountpoint')).toMatch(/lab host has one/);
+
+    await typeCommand(stage.host, 'umount $ROOTFS');
+    await expectChecks(stage, 'bind-rootfs', { 'rootfs-mountpoint': true });
+  });
+
+  it('pivot: fails at the start, after a chroot, and when the new root is not a mount point; passes after the solution', async () => {
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': false, 'old-root-kept': false });
+
+    // Wrong attempt: chroot instead of pivot_root. The root is the rootfs, but no old root.
+    await typeCommand(stage.container, 'chroot $ROOTFS /bin/bash');
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': true, 'old-root-kept': false });
+    expect(await found(stage, 'pivot', 'old-root-kept')).toMatch(/chroot/);
+    await typeCommand(stage.container, 'exit');
+
+    // Wrong attempt (seed 001's pitfall): pivot_root into a directory that is not a mount point.
+    await typeCommand(stage.container, 'umount $ROOTFS');
+    await typeCommand(stage.container, 'cd $ROOTFS && mkdir -p old_root && pivot_root . old_root');
+    expect(screenText(stage.container)).toMatch(/pivot_root: failed to change root/);
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': false, 'old-root-kept': false });
+    await typeCommand(stage.container, 'cd /root && mount --bind $ROOTFS $ROOTFS');
+
+    await typeSolution(step(lab, 'pivot'), stage);
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': true, 'old-root-kept': true });
+  });
+
+  it('proc: fails at the start, with proc mounted in the host pane, and with the lab host\'s proc bound in; passes after the solution', async () => {
+    await expectChecks(stage, 'proc', { 'own-proc': false });
+    expect(await found(stage, 'proc', 'own-proc')).toMatch(/no proc is mounted/);
+
+    // Wrong attempt: a proc mounted from the host pane, in the lab host's mount namespace.
+    await typeCommand(stage.host, 'mount -t proc proc $ROOTFS/proc');
+    await expectChecks(stage, 'proc', { 'own-proc': false });
+    await typeCommand(stage.host, 'umount $ROOTFS/proc');
+
+    // Wrong attempt: the lab host's proc (still under /old_root) bound into the container.
+    await typeCommand(stage.container, 'mount --rbind /old_root/proc /proc');
+    await expectChecks(stage, 'proc', { 'own-proc': false });
+    expect(await found(stage, 'proc', 'own-proc')).toMatch(/another pid namespace/);
+    await typeCommand(stage.container, 'umount -l /proc');
+
+    await typeSolution(step(lab, 'proc'), stage);
+    await expectChecks(stage, 'proc', { 'own-proc': true });
+  });
+
+  it('detach-old-root: fails at the start, after rmdir or plain umount (busy), and half done with umount -l only; passes after the solution', async () => {
+    const bothFail = { 'old-root-detached': false, 'old-root-removed': false };
+    await expectChecks(stage, 'detach-old-root', bothFail);
+
+    // Wrong attempt: rmdir of a mount point.
+    await typeCommand(stage.container, 'rmdir /old_root');
+    expect(screenText(stage.container)).toMatch(/Device or resource busy/);
+    await expectChecks(stage, 'detach-old-root', bothFail);
+
+    // Wrong attempt: umount without -l is refused (busy) and leaves everything mounted.
+    await typeCommand(stage.container, 'umount /old_root');
+    expect(screenText(stage.container)).toMatch(/target is busy/);
+    await expectChecks(stage, 'detach-old-root', bothFail);
+    expect(await found(stage, 'detach-old-root', 'old-root-detached')).toMatch(/still mounted.*\/old_root/);
+
+    // Half done: detached, but the empty directory is left.
+    await typeCommand(stage.container, 'umount -l /old_root');
+    await expectChecks(stage, 'detach-old-root', { 'old-root-detached': true, 'old-root-removed': false });
+    expect(await found(stage, 'detach-old-root', 'old-root-removed')).toMatch(/empty directory/);
+
+    await typeCommand(stage.container, 'rmdir /old_root');
+    await expectChecks(stage, 'detach-old-root', { 'old-root-detached': true, 'old-root-removed': true });
+    // The container's /proc stays its own after the old root is gone.
+    await expectChecks(stage, 'proc', { 'own-proc': true });
+  });
+
+  it('runs its checks in milliseconds', async () => {
+    for (const s of lab.steps) {
+      const t0 = performance.now();
+      await outcomes(lab, s.id, stage);
+      expect(performance.now() - t0, s.id).toBeLessThan(50);
+    }
+  });
+});
+
+describe('pivot-root lab, reference sequence', () => {
+  it('passes verifyLab: every check fails before its step\'s solution and passes after it', async () => {
+    const verdict = await verifyLab(lab, await testRootfsTar());
+    expect(verdict.ok, formatVerdict(verdict) + (verdict.screens ? `\n${verdict.screens.container}` : '')).toBe(true);
+    expect(verdict.checks).toHaveLength(lab.steps.reduce((n, s) => n + s.checks.length, 0));
+  });
+
+  it('the lab host\'s mount namespace never saw any of it', async () => {
+    // The full solution in a fresh stage, then the lab host's own view: no bind at $ROOTFS,
+    // no proc under it, its root untouched.
+    const stage = await openLab(lab);
+    try {
+      for (const s of lab.steps) await typeSolution(s, stage);
+      const hostMounts = (await stage.world.exec('cat /proc/self/mountinfo')).stdout;
+      expect(hostMounts).not.toMatch(/ \/labs\/rootfs/);
+      expect((await stage.world.exec('ls /labs/rootfs')).stdout).not.toMatch(/old_root/);
+      await expectChecks(stage, 'detach-old-root', { 'old-root-detached': true, 'old-root-removed': true });
+    } finally {
+      await stage.close();
+    }
+  });
+});
