@@ -6,6 +6,7 @@ export default defineConfig({
     // Kernel and end-to-end tests start real lab worlds; two cores, so keep it modest.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },

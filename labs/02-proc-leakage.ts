@@ -39,17 +39,21 @@ echo $! >/run/nslab/planted/webserver
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** A planted process: its real pid (for /proc here) and its pid as the lab host numbers it. */
+/**
+ * A planted process: its pid as the lab host numbers it, and its real pid (for /proc here), or
+ * null once it has died. The name must match too, in case the lab host reused the pid.
+ */
 interface Planted {
-  readonly real: number;
   readonly labHostPid: number;
+  readonly real: number | null;
 }
 
 function planted(ctx: CheckContext, name: string): Planted | null {
   const text = ctx.readFileAs(ctx.labHost, `/run/nslab/planted/${name}`);
+  if (!text || !/^\d+\s*$/.test(text)) return null;
   const real = ctx.planted(name);
-  if (!text || real === null) return null;
-  return { real, labHostPid: Number(text.trim()) };
+  const alive = real !== null && isAlive(real) && readStatus(real)?.name === name;
+  return { labHostPid: Number(text), real: alive ? real : null };
 }
 
 /** comm and start time (stat field 22): the same in every pid namespace's view of a process. */
@@ -108,7 +112,7 @@ function seesTheVault(ctx: CheckContext): CheckResult {
   const pids = visiblePids(ctx, fg);
   if (pids === null) return fail(expected, `nothing is mounted on /proc inside the chroot: ${procElsewhere(fg)}`);
   const vault = planted(ctx, VAULT);
-  if (vault === null || !isAlive(vault.real)) return fail(expected, `the vault process is gone; ${RESTART}`);
+  if (vault?.real == null) return fail(expected, `the vault process is gone; ${RESTART}`);
   if (!pids.includes(vault.labHostPid) || !seesAs(ctx, fg, vault.labHostPid, vault.real)) {
     return fail(expected, `the chroot's /proc lists ${plural(pids.length, 'process')}, but not the vault (lab-host pid ${vault.labHostPid}): that proc belongs to another pid namespace`);
   }
@@ -118,8 +122,8 @@ function seesTheVault(ctx: CheckContext): CheckResult {
 function secretStolen(ctx: CheckContext): CheckResult {
   const expected = `${STOLEN} in the container holds the vault's NSLAB_SECRET`;
   const vault = planted(ctx, VAULT);
-  const secret = vault === null ? undefined : readEnviron(vault.real)?.NSLAB_SECRET;
-  if (!secret || vault === null || !isAlive(vault.real)) return fail(expected, `the vault process is gone, and its secret with it; ${RESTART}`);
+  const secret = vault?.real == null ? undefined : readEnviron(vault.real)?.NSLAB_SECRET;
+  if (!secret || vault === null) return fail(expected, `the vault process is gone, and its secret with it; ${RESTART}`);
   const text = ctx.readFileAs(ctx.labHost, `${ctx.rootfs}${STOLEN}`);
   if (text === null) return fail(expected, `there is no ${STOLEN} in the container (no $ROOTFS${STOLEN} on the lab host)`);
   if (!text.includes(secret)) {
@@ -134,8 +138,8 @@ function webserverKilled(ctx: CheckContext): CheckResult {
   const web = planted(ctx, WEBSERVER);
   const vault = planted(ctx, VAULT);
   if (web === null || vault === null) return fail(expected, `nslab cannot find the planted processes; ${RESTART}`);
-  const vaultAlive = isAlive(vault.real);
-  if (isAlive(web.real)) {
+  const vaultAlive = vault.real !== null;
+  if (web.real !== null) {
     const stopped = readStatus(web.real)?.state === 'T';
     const what = stopped ? 'is stopped, not dead (a stopped process can still be continued)' : 'still runs';
     return fail(expected, `the webserver (lab-host pid ${web.labHostPid}) ${what}${vaultAlive ? '' : ', and the vault is dead'}`);
@@ -164,7 +168,7 @@ function ownProc(ctx: CheckContext): CheckResult {
   const pids = visiblePids(ctx, fg);
   if (pids === null) return fail(expected, `nothing is mounted on /proc in the container: ${procElsewhere(fg)}`);
   const vault = planted(ctx, VAULT);
-  const showsVault = vault !== null && seesAs(ctx, fg, vault.labHostPid, vault.real);
+  const showsVault = vault?.real != null && seesAs(ctx, fg, vault.labHostPid, vault.real);
   const leak = showsVault ? `, the vault (pid ${vault.labHostPid}) among them` : '';
   if (namespaceOf(ctx, fg, 'pid') !== 'own') {
     return fail(expected, `${describeProcess(fg)} shares the lab host's pid namespace, so its /proc lists ${plural(pids.length, 'process')} of the lab host${leak}`);
@@ -181,7 +185,7 @@ function vaultOutOfReach(ctx: CheckContext): CheckResult {
   const fg = ctx.foreground.container;
   if (fg === null) return { ...GONE_PANE, expected };
   const vault = planted(ctx, VAULT);
-  if (vault === null || !isAlive(vault.real)) return fail(expected, `the vault process is gone; ${RESTART}`);
+  if (vault?.real == null) return fail(expected, `the vault process is gone; ${RESTART}`);
   const fgPids = readStatus(fg)?.nspid;
   const vaultPids = readStatus(vault.real)?.nspid;
   if (!fgPids || !vaultPids) return fail(expected, `${describeProcess(fg)} or the vault exited while nslab looked`);

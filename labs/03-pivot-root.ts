@@ -66,7 +66,7 @@ function startTime(statText: string | null): string | null {
 }
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 'es'}`;
+  return `${n} ${n === 1 ? word : `${word}es`}`;
 }
 
 const lab: Lab = {
@@ -217,7 +217,8 @@ const lab: Lab = {
             const sameProcess =
               pids.includes(inner) && startTime(ctx.readFileAs(fg, `/proc/${inner}/stat`)) === startTime(readProcText(fg, 'stat'));
             if (sameProcess && pids.includes(1)) {
-              return { pass: true, expected, found: `/proc lists ${pids.length} processes, with the shell as pid ${inner} and the container's first process as pid 1` };
+              const who = inner === 1 ? 'the shell itself as pid 1, the container\'s first process' : `the shell as pid ${inner} and the container's first process as pid 1`;
+              return { pass: true, expected, found: `/proc lists ${plural(pids.length, 'process')}, with ${who}` };
             }
             const first = ctx.readFileAs(fg, '/proc/1/comm')?.trim() ?? '?';
             return {

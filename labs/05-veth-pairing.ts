@@ -218,7 +218,7 @@ function pingCheck(from: 'host' | 'container'): (ctx: CheckContext) => CheckResu
     const container = readIcmpCounters(ctx.containerInit);
     if (!host || !container) return { pass: false, expected, found: 'the container has exited' };
     const [s, d] = from === 'host' ? [host, container] : [container, host];
-    if (s.InEchoReps > 0 && d.OutEchoReps > 0) {
+    if (s.InEchoReps > 0) {
       return { pass: true, expected, found: `${src} got ${s.InEchoReps} echo repl${s.InEchoReps === 1 ? 'y' : 'ies'}; ${dst} answered ${d.OutEchoReps}` };
     }
     let found: string;

@@ -5,12 +5,13 @@
 #   NSLAB_CT_ROOT      pivot | chroot | none: how the container's root is set up
 #   NSLAB_CT_PROC      1 to mount a proc inside the container's root
 #   NSLAB_CT_HOSTNAME  hostname to set (needs a uts namespace)
+#   NSLAB_CT_SCRIPT    this script, to run again inside the new namespaces
 #   ROOTFS             the container's root directory, as the lab host sees it
 #   $1                 "inside" once the namespaces exist
 set -eu
 if [ "${1:-}" != inside ] && [ -n "$NSLAB_CT_UNSHARE" ]; then
   # shellcheck disable=SC2086 # the flags are words on purpose
-  exec unshare $NSLAB_CT_UNSHARE --kill-child -- sh -c "$NSLAB_CT_SCRIPT" nslab-container inside
+  exec unshare $NSLAB_CT_UNSHARE --kill-child -- sh -c 'eval "$NSLAB_CT_SCRIPT"' nslab-container inside
 fi
 
 # /proc is still the lab host's here, so /proc/self names this process by its lab-host pid:

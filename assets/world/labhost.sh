@@ -1,6 +1,7 @@
 # nslab lab host (level 2): pid 1 of the lab host's pid namespace. Finishes the lab host's
 # own view of the system, reports READY on stdout, then stays as the init that reaps orphans.
 set -eu
+unset NSLAB_LABHOST
 hostname host
 # This pid namespace needs its own /proc; the one inherited from level 1 shows level 1's pids.
 mount -t proc nslab-proc /proc

@@ -3,9 +3,9 @@
 # private mount namespace (util-linux unshare makes it private by default, so nothing
 # below propagates to the real machine). It assembles the lab host's root on a tmpfs,
 # pivots into it, extracts the container rootfs from stdin, then creates level 2.
-#   $1: the level-2 (lab host) script
+# Environment: NSLAB_LABHOST, the level-2 (lab host) script.
 set -eu
-labhost_script=$1
+unset NSLAB_LEVEL1
 
 # A tmpfs over /tmp is visible only in this mount namespace; it becomes the new root.
 new_root=/tmp
@@ -75,4 +75,4 @@ cp /root/.bashrc /labs/rootfs/root/.bashrc
 # ipc, pid and cgroup namespaces must be owned by that user namespace so lab root can set
 # the hostname and configure links (they would be EPERM if owned by level 1).
 exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup \
-  --fork --kill-child -- sh -c "$labhost_script" nslab-labhost
+  --fork --kill-child -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost

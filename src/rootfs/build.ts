@@ -74,8 +74,10 @@ const ESCAPE_SOURCE = fileURLToPath(new URL('../../assets/escape.c', import.meta
 const ESCAPE_DEST = 'usr/local/bin/escape';
 
 const ETC_FILES: ReadonlyArray<[string, string]> = [
-  ['etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n'],
-  ['etc/group', 'root:x:0:\n'],
+  // nobody/nogroup (65534) is the kernel's overflow id: unmapped owners in a user namespace
+  // show up as 65534, and with these lines `ls -l` says "nobody nogroup" as on a real system.
+  ['etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'],
+  ['etc/group', 'root:x:0:\nnogroup:x:65534:\n'],
   ['etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files\n'],
   ['etc/hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n'],
   ['etc/os-release', 'NAME="nslab"\nID=nslab\nPRETTY_NAME="nslab container rootfs (copied from the host\'s own binaries)"\n'],
@@ -185,7 +187,7 @@ export async function listLibraries(binaries: readonly string[]): Promise<Map<st
     if (!interp) continue;
     byLoader.set(interp, [...(byLoader.get(interp) ?? []), bin]);
   }
-  const script = 'i=$1; shift; for f; do printf "@@ %s\\n" "$f"; "$i" --list "$f" 2>&1; done';
+  const script = 'i=$1; shift; for f; do printf "@@ %s\\n" "$f"; "$i" --list "$f" 2>&1; printf "@@rc %s\\n" $?; done; exit 0';
   // One shell per loader and core: each loader run takes ~2 ms, and there are ~60 of them.
   const jobs: Array<[string, string[]]> = [];
   const lanes = Math.max(1, Math.min(4, availableParallelism()));
@@ -204,6 +206,11 @@ export async function listLibraries(binaries: readonly string[]): Promise<Map<st
         if (line.startsWith('@@ ')) {
           cur = result.get(line.slice(3));
           cur?.libs.push(loader);
+          continue;
+        }
+        if (line.startsWith('@@rc ')) {
+          if (cur && line !== '@@rc 0') cur.notFound.push(`(${loader} --list exited with status ${line.slice(5)})`);
+          cur = undefined;
           continue;
         }
         if (!cur) continue;

@@ -68,7 +68,7 @@ export class Stage {
         }
       }
       const container = new Pane({
-        argv: [...world.enterArgv(), 'sh', '-c', readWorldScript('container.sh')],
+        argv: [...world.enterArgv(), 'sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'],
         env: { ...labEnvironment(), ...containerEnvironment(spec.container) },
         ...size,
       });

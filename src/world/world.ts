@@ -58,11 +58,18 @@ export class LabWorld {
     const argv = [
       ...identity.launchPrefix,
       'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child',
-      '--', 'sh', '-c', readWorldScript('level1.sh'), 'nslab-world', readWorldScript('labhost.sh'),
+      '--', 'sh', '-c', 'eval "$NSLAB_LEVEL1"', 'nslab-world',
     ];
     const anchor = spawn(argv[0]!, argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+      // Scripts travel in the environment and run through eval, so that `ps` in the lab shows
+      // "sh -c eval ..." rather than a hundred lines of script as pid 1's command line.
+      env: {
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        LANG: 'C.UTF-8',
+        NSLAB_LEVEL1: readWorldScript('level1.sh'),
+        NSLAB_LABHOST: readWorldScript('labhost.sh'),
+      },
     });
     const tar = createReadStream(options.rootfsTar);
     tar.on('error', () => anchor.stdin?.destroy());
