@@ -13,7 +13,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { NslabError } from '../errors.ts';
 import { labIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
-import { childrenOf, findRealPid } from './pids.ts';
+import { listChildren } from '../kernel/proc.ts';
+import { findRealPid } from './pids.ts';
 
 export const LAB_HOST_ROOTFS = '/labs/rootfs';
 /** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
@@ -99,8 +100,8 @@ export class LabWorld {
     });
     const anchorPid = anchor.pid!;
     // anchor (unshare) ─ level-1 pid 1 (now the level-2 unshare) ─ lab host init
-    const level1 = childrenOf(anchorPid)[0];
-    const labHost = level1 === undefined ? undefined : childrenOf(level1)[0];
+    const level1 = listChildren(anchorPid)?.[0];
+    const labHost = level1 === undefined ? undefined : listChildren(level1)?.[0];
     if (labHost === undefined) {
       anchor.kill('SIGKILL');
       throw new NslabError('The lab world started but its lab host process could not be found.');

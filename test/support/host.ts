@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { isAlive } from '../../src/kernel/proc.ts';
 import { descendantsOf } from '../../src/world/pids.ts';
 
 export interface HostSnapshot {
@@ -28,9 +29,7 @@ export function leftoverProcesses(): string[] {
   return descendantsOf(process.pid)
     .map((pid) => {
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        if (state === 'Z' || state === 'X') return null;
+        if (!isAlive(pid)) return null;
         return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
       } catch {
         return null;
@@ -39,14 +38,9 @@ export function leftoverProcesses(): string[] {
     .filter((p): p is string => p !== null);
 }
 
+/** Gone: no such process, or only a zombie waiting to be reaped. */
 export function isGone(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return true;
-  }
+  return !isAlive(pid);
 }
 
 /** Waits until `predicate` holds, polling; false after `timeoutMs`. */
