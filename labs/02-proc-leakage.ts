@@ -17,7 +17,7 @@ import type { CheckResult, Lab } from '../src/labs/types.ts';
 const VAULT = 'vault';
 const WEBSERVER = 'webserver';
 const STOLEN = '/stolen.txt';
-const RESTART = 'start the lab again to get a fresh one';
+const RESTART = 'reset the lab (Ctrl-g r) for a fresh one';
 
 // chroot(1) into a plain directory leaves the chrooted shell with a root that is not a mount:
 // `unshare --mount` then fails ("cannot change root filesystem propagation: Invalid argument",
@@ -141,7 +141,7 @@ function webserverKilled(ctx: CheckContext): CheckResult {
   const vaultAlive = vault.real !== null;
   if (web.real !== null) {
     const stopped = readStatus(web.real)?.state === 'T';
-    const what = stopped ? 'is stopped, not dead (a stopped process can still be continued)' : 'still runs';
+    const what = stopped ? 'is stopped, not dead: it keeps other signals pending until it is continued (kill -CONT) or gets SIGKILL' : 'still runs';
     return fail(expected, `the webserver (lab-host pid ${web.labHostPid}) ${what}${vaultAlive ? '' : ', and the vault is dead'}`);
   }
   if (!vaultAlive) return fail(expected, `the webserver is dead, but so is the vault, which the next step needs alive; ${RESTART}`);
@@ -214,7 +214,7 @@ const lab: Lab = {
       id: 'mount-proc',
       title: "Mount /proc in the chroot and find the lab host's processes",
       goal:
-        "The container pane is a shell chrooted into $ROOTFS, and nothing else: it shares every namespace with the lab host. Its /proc is an empty directory, so ps has nothing to read. Mount a proc filesystem on /proc inside the chroot and list the processes. Among them are two services the lab host runs outside the rootfs: vault and webserver.",
+        "The container pane is a shell chrooted into $ROOTFS, and nothing else: it shares every namespace with the lab host. Its /proc is an empty directory, so ps has nothing to read. Mount a proc filesystem on /proc inside the chroot and list the processes. Among them are two services the lab host runs outside the rootfs: vault and webserver. (The chroot shares the lab host's mount namespace, so a proc mounted on $ROOTFS/proc from the host pane would land here just the same.)",
       hints: [
         'ps reads everything it shows from the proc filesystem, and the chroot has none yet.',
         'mount -t <type> <source> <directory>: the type is proc, the source name does not matter.',
@@ -249,7 +249,7 @@ const lab: Lab = {
       goal:
         'Seeing is not all: the chroot shares the lab host\'s pid namespace, so the pids in its /proc are pids kill(2) accepts. Kill the webserver from the container pane. Leave the vault alone: the last step needs it.',
       hints: [
-        "kill takes the pid ps shows in the chroot, the same number the lab host uses.",
+        "kill takes the pid ps shows in the chroot, the same number the lab host uses (the tutorial's pkill is not in this rootfs).",
         'ps -C webserver prints just the webserver.',
         'In the container pane: `kill <webserver pid>`, for example `kill $(ps -C webserver -o pid=)`.',
       ],

@@ -16,10 +16,12 @@
  *   `mount -t proc` is refused with EPERM. So /proc is mounted before the old root goes.
  */
 import { readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
+import { statSync } from 'node:fs';
 import { readProcText, readStatus } from '../src/kernel/proc.ts';
 import { describeProcess, rootKind, ROOT_KIND_TEXT, visiblePids } from '../src/labs/facts.ts';
 import type { CheckContext } from '../src/labs/context.ts';
 import type { CheckResult, Lab } from '../src/labs/types.ts';
+import { LAB_HOST_PID_LEVEL } from '../src/world/world.ts';
 
 const OLD_ROOT = '/old_root';
 
@@ -58,6 +60,36 @@ function underOldRoot(mounts: readonly MountEntry[]): MountEntry[] {
   return mounts.filter((m) => m.mountPoint === OLD_ROOT || m.mountPoint.startsWith(`${OLD_ROOT}/`));
 }
 
+/** One probe per check run and process: several checks of a step ask the same question. */
+const namespaceRootCache = new WeakMap<CheckContext, Map<number, Promise<boolean | null>>>();
+
+/**
+ * Whether the root of `pid`'s mount namespace is the rootfs, i.e. pivot_root made it the root
+ * mount (a chroot leaves the namespace's root where it was). /proc cannot show this once the
+ * old root is detached, so a probe enters the mount namespace (setns puts the caller at the
+ * namespace's root) and stats "/". null: it could not tell (the process went away).
+ */
+function namespaceRootIsRootfs(ctx: CheckContext, pid: number): Promise<boolean | null> {
+  let perContext = namespaceRootCache.get(ctx);
+  if (!perContext) namespaceRootCache.set(ctx, (perContext = new Map()));
+  let answer = perContext.get(pid);
+  if (!answer) {
+    answer = (async () => {
+      const labHostPid = readStatus(pid)?.nspid[LAB_HOST_PID_LEVEL];
+      if (labHostPid === undefined) return null;
+      const probe = await ctx.exec(`exec nsenter -t ${labHostPid} -m -- stat -c '%d %i' /`);
+      const match = /^(\d+) (\d+)\n$/.exec(probe.stdout);
+      if (probe.code !== 0 || !match) return null;
+      const rootfs = statSync(`/proc/${ctx.labHost}/root${ctx.rootfs}`, { bigint: true });
+      return false && BigInt(match[1]!) === rootfs.dev && BigInt(match[2]!) === rootfs.ino;
+    })();
+    perContext.set(pid, answer);
+  }
+  return answer;
+}
+
+const CHROOT_NOT_PIVOT = "the root is the rootfs, but the container's mount namespace still has the lab host's root as its root mount: that is a chroot, not pivot_root";
+
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks): the same in every pid namespace. */
 function startTime(statText: string | null): string | null {
   if (!statText) return null;
@@ -65,8 +97,8 @@ function startTime(statText: string | null): string | null {
   return rest[19] ?? null;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${n === 1 ? word : `${word}es`}`;
+function plural(n: number, word: string, suffix = 'es'): string {
+  return `${n} ${n === 1 ? word : `${word}${suffix}`}`;
 }
 
 const lab: Lab = {
@@ -158,30 +190,30 @@ const lab: Lab = {
           },
         },
         {
-          id: 'old-root-kept',
-          title: 'The old root is mounted at /old_root',
-          run(ctx) {
-            const expected = 'the lab host\'s old root mounted at /old_root inside the new root (what pivot_root does, unlike chroot)';
+          id: 'pivoted',
+          title: 'pivot_root moved the old root to /old_root',
+          async run(ctx) {
+            const expected = 'the rootfs as the root mount of the container\'s mount namespace, with the old root moved to /old_root (what pivot_root does, unlike chroot)';
             const fg = containerForeground(ctx, expected);
             if (isResult(fg)) return fg;
             const mounts = mountsOf(fg, expected);
             if (isResult(mounts)) return mounts;
             const kind = rootKind(ctx, fg);
-            const old = oldRootMounts(mounts, labHostRootMount(ctx));
             if (kind !== 'rootfs') {
               return { pass: false, expected, found: `not pivoted yet: the root of ${describeProcess(fg)} is ${ROOT_KIND_TEXT[kind]}` };
             }
+            const old = oldRootMounts(mounts, labHostRootMount(ctx));
             if (old.some((m) => m.mountPoint === OLD_ROOT)) {
               return { pass: true, expected, found: 'the lab host\'s root is mounted at /old_root in the container' };
             }
             if (old.length > 0) {
-              return { pass: false, expected, found: `the old root is mounted at ${old.map((m) => m.mountPoint).join(', ')}; this lab expects it at /old_root` };
+              const where = old.map((m) => m.mountPoint).join(', ');
+              return { pass: false, expected, found: `the old root is mounted at ${where}; this lab expects it at /old_root (\`mkdir /old_root && mount --move ${old[0]!.mountPoint} /old_root\`)` };
             }
-            return {
-              pass: false,
-              expected,
-              found: 'the root is the rootfs, but the old root is not mounted anywhere inside it: was this a chroot rather than pivot_root?',
-            };
+            // Nothing of the old root in sight: pivoted and already detached, or only chrooted.
+            const pivoted = await namespaceRootIsRootfs(ctx, fg);
+            if (pivoted) return { pass: true, expected, found: 'pivoted into the rootfs (and the old root is already detached)' };
+            return { pass: false, expected, found: pivoted === null ? `could not look into the mount namespace of ${describeProcess(fg)}` : CHROOT_NOT_PIVOT };
           },
         },
       ],
@@ -249,7 +281,7 @@ const lab: Lab = {
         {
           id: 'old-root-detached',
           title: 'Nothing of the old root is mounted in the container',
-          run(ctx) {
+          async run(ctx) {
             const expected = 'no mount at or under /old_root, and the root still the rootfs';
             const fg = containerForeground(ctx, expected);
             if (isResult(fg)) return fg;
@@ -259,7 +291,10 @@ const lab: Lab = {
             if (kind !== 'rootfs') return { pass: false, expected, found: `the root of ${describeProcess(fg)} is ${ROOT_KIND_TEXT[kind]}` };
             const left = [...new Set([...oldRootMounts(mounts, labHostRootMount(ctx)), ...underOldRoot(mounts)].map((m) => m.mountPoint))];
             if (left.length === 0) {
-              return { pass: true, expected, found: `the container's mount table has ${mounts.length} mounts and none of them is the old root or under it` };
+              // A chroot also hides the old root from mountinfo; only a pivot removes it from the namespace.
+              const pivoted = await namespaceRootIsRootfs(ctx, fg);
+              if (!pivoted) return { pass: false, expected, found: pivoted === null ? `could not look into the mount namespace of ${describeProcess(fg)}` : CHROOT_NOT_PIVOT };
+              return { pass: true, expected, found: `the container's mount table has ${plural(mounts.length, 'mount', 's')} and none of them is the old root or under it` };
             }
             const shown = left.slice(0, 3).join(', ') + (left.length > 3 ? `, ... (${left.length} in all)` : '');
             return { pass: false, expected, found: `the old root is still mounted in the container: ${shown}` };

@@ -139,16 +139,25 @@ function nonLoopback(pid: number): string[] | null {
   return readNetDev(pid)?.map((d) => d.iface).filter((i) => i !== 'lo') ?? null;
 }
 
-/** What happened to a lab-host veth whose peer is not in the container. */
+/** Where each veth of the lab host has its peer, one phrase per pair. */
 function describeHostEnds(view: VethView): string {
   if (view.host.length === 0) return 'the lab host has no veth at all';
-  return view.host
-    .map((h) => {
-      if (h.peerName !== null) return `${h.name} and its peer ${h.peerName} are both on the lab host`;
-      if (crossPairs(view).some((p) => p.host === h)) return `${h.name}'s peer is in the container`;
-      return `${h.name}'s peer is in a network namespace that is neither the lab host's nor the container's (wrong pid after netns?)`;
-    })
-    .join('; ');
+  const said = new Set<string>();
+  const phrases: string[] = [];
+  for (const h of view.host) {
+    if (said.has(h.name)) continue;
+    said.add(h.name);
+    if (h.peerName !== null) {
+      said.add(h.peerName);
+      const [a, b] = [h.name, h.peerName].sort();
+      phrases.push(`${a} and ${b} are both on the lab host`);
+    } else if (crossPairs(view).some((p) => p.host === h)) {
+      phrases.push(`${h.name}'s peer is in the container`);
+    } else {
+      phrases.push(`${h.name}'s peer is in a network namespace that is neither the lab host's nor the container's (was the pid after \`netns\` the container's?)`);
+    }
+  }
+  return phrases.join('; ');
 }
 
 const NO_PAIR = 'no veth pair joins the lab host and the container yet (steps 1 and 2)';
@@ -218,7 +227,7 @@ function pingCheck(from: 'host' | 'container'): (ctx: CheckContext) => CheckResu
     const container = readIcmpCounters(ctx.containerInit);
     if (!host || !container) return { pass: false, expected, found: 'the container has exited' };
     const [s, d] = from === 'host' ? [host, container] : [container, host];
-    if (s.InEchoReps > 0) {
+    if (s.InEchoReps > 0 && d.OutEchoReps > 0) {
       return { pass: true, expected, found: `${src} got ${s.InEchoReps} echo repl${s.InEchoReps === 1 ? 'y' : 'ies'}; ${dst} answered ${d.OutEchoReps}` };
     }
     let found: string;
@@ -260,7 +269,7 @@ const lab: Lab = {
           async run(ctx) {
             const expected = 'a veth pair created in the lab host\'s network namespace';
             const view = await vethView(ctx);
-            if (view.host.length > 0) return { pass: true, expected, found: `the lab host has ${describeHostEnds(view)}` };
+            if (view.host.length > 0) return { pass: true, expected, found: `the lab host has a veth: ${describeHostEnds(view)}` };
             const others = nonLoopback(ctx.labHost) ?? [];
             const parts = [others.length > 0 ? `the lab host has no veth; its other links (${others.join(', ')}) are of another type` : 'the lab host has no veth: only lo'];
             if (view.container && view.container.length > 0) {
@@ -313,7 +322,9 @@ const lab: Lab = {
                 found: `both ends (${names(both)}) are in the container, so the lab host has none: move one back from the host pane (\`nsenter -t $CPID -n ip link set <name> netns 1\`) or delete the pair and start again`,
               };
             }
-            return { pass: false, expected, found: describeHostEnds(view) };
+            const astray = view.container.filter((c) => c.peerIndex !== null);
+            const parts = astray.map((c) => `${c.name}'s peer is in a network namespace that is not the lab host's`);
+            return { pass: false, expected, found: [...parts, describeHostEnds(view)].join('; ') };
           },
         },
       ],

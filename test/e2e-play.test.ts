@@ -47,6 +47,28 @@ it('shows the foreground process\'s namespaces in the pane title', async () => {
   await app.waitFor(() => /▶ host · bash\s+own: none/.test(app.half('left')), 'title back to bash');
 });
 
+it('passes keys through byte for byte: arrows, F-keys, Alt, Ctrl-C', async () => {
+  app.type('cat -v\r');
+  await app.waitFor(() => /▶ host · cat/.test(app.half('left')), 'cat in the foreground');
+  app.type('\x1b[A\x1bOP\x1bx\r'); // arrow up, F1, Alt-x
+  await app.waitFor(() => app.half('left').includes('^[[A^[OP^[x'), 'cat -v echoing the raw keys');
+  app.type('\x03'); // Ctrl-C reaches cat, not nslab
+  await app.waitFor(() => /▶ host · bash/.test(app.half('left')), 'cat interrupted, bash back in the foreground');
+});
+
+it('resizes both panes and their PTYs with the outer terminal', async () => {
+  app.resize(140, 40);
+  // The resize is debounced; wait for the frame drawn at the new size (68 + 2 border columns).
+  await app.waitFor((s) => /^[┏╭][━─]{68}[┓╮][┏╭]/m.test(s), 'panes redrawn at the new size');
+  app.type('clear; stty size\r');
+  // 140 columns: two panes of 140/2 - 2 = 68; 40 rows: minus the title line, two borders, the footer and a spare row: 35.
+  await app.waitFor(() => /[┃│]35 68\s/.test(app.half('left')), 'stty size 35 68 in the host pane');
+  app.type('\x07\t');
+  app.type('clear; stty size\r');
+  await app.waitFor(() => /[┃│]35 68\s/.test(app.half('right')), 'stty size 35 68 in the container pane');
+  app.type('\x07\t');
+});
+
 it('Ctrl-g q quits, restores the terminal and leaves nothing behind', async () => {
   app.type('\x07q');
   expect(await app.exited).toBe(0);

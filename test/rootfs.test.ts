@@ -256,6 +256,14 @@ describe.runIf(isRoot)('host rootfs in use (chroot, as root)', () => {
     expect(out).toContain('1777');
   });
 
+  it('ps and top work on a fresh /proc of their own (unshare -mpf + chroot)', () => {
+    const script = 'mount -t proc proc /proc && ps -e && TERM=xterm-256color top -b -n 1 | head -1 && umount /proc';
+    const out = execFileSync('unshare', ['--mount', '--pid', '--fork', 'chroot', root, '/bin/sh', '-c', script], { encoding: 'utf8' });
+    expect(out).toMatch(/PID TTY/);
+    expect(out).toMatch(/^\s+1 \?\s+\S+ sh$/m);
+    expect(out).toMatch(/^top - /m);
+  });
+
   it.runIf(hasCc)('escape leaves the chroot (as root), and names the failing call when it cannot', () => {
     const marker = join(dir, `marker-${process.pid}`);
     execFileSync('touch', [marker]);

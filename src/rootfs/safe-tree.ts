@@ -159,6 +159,7 @@ export class SafeTree {
 
   /** Starts a regular file; write its data with `write`, then call `endFile`. */
   beginFile(name: string, mode: number): void {
+    if (this.openFd !== undefined) throw new Error('SafeTree.beginFile while another file is open');
     const parts = entryParts(name);
     const path = this.replaceable(parts, name);
     // O_EXCL|O_NOFOLLOW: fail rather than open anything that appeared at this name.

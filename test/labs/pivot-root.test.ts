@@ -65,23 +65,23 @@ describe('pivot-root lab, step by step', () => {
   });
 
   it('pivot: fails at the start, after a chroot, and when the new root is not a mount point; passes after the solution', async () => {
-    await expectChecks(stage, 'pivot', { 'root-is-rootfs': false, 'old-root-kept': false });
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': false, 'pivoted': false });
 
     // Wrong attempt: chroot instead of pivot_root. The root is the rootfs, but no old root.
     await typeCommand(stage.container, 'chroot $ROOTFS /bin/bash');
-    await expectChecks(stage, 'pivot', { 'root-is-rootfs': true, 'old-root-kept': false });
-    expect(await found(stage, 'pivot', 'old-root-kept')).toMatch(/chroot/);
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': true, 'pivoted': false });
+    expect(await found(stage, 'pivot', 'pivoted')).toMatch(/chroot/);
     await typeCommand(stage.container, 'exit');
 
     // Wrong attempt (seed 001's pitfall): pivot_root into a directory that is not a mount point.
     await typeCommand(stage.container, 'umount $ROOTFS');
     await typeCommand(stage.container, 'cd $ROOTFS && mkdir -p old_root && pivot_root . old_root');
     expect(screenText(stage.container)).toMatch(/pivot_root: failed to change root/);
-    await expectChecks(stage, 'pivot', { 'root-is-rootfs': false, 'old-root-kept': false });
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': false, 'pivoted': false });
     await typeCommand(stage.container, 'cd /root && mount --bind $ROOTFS $ROOTFS');
 
     await typeSolution(step(lab, 'pivot'), stage);
-    await expectChecks(stage, 'pivot', { 'root-is-rootfs': true, 'old-root-kept': true });
+    await expectChecks(stage, 'pivot', { 'root-is-rootfs': true, 'pivoted': true });
   });
 
   it('proc: fails at the start, with proc mounted in the host pane, and with the lab host\'s proc bound in; passes after the solution', async () => {
@@ -133,7 +133,7 @@ describe('pivot-root lab, step by step', () => {
     for (const s of lab.steps) {
       const t0 = performance.now();
       await outcomes(lab, s.id, stage);
-      expect(performance.now() - t0, s.id).toBeLessThan(50);
+      expect(performance.now() - t0, s.id).toBeLessThan(250);
     }
   });
 });

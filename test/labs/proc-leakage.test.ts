@@ -98,6 +98,8 @@ describe('lab proc-leakage, step by step', () => {
 
     await ct('kill -STOP $(ps -C webserver -o pid=)');
     expect(await found('kill-webserver', 'webserver-killed', stage)).toMatch(/^fail: .* is stopped, not dead/);
+    await ct('kill -CONT $(ps -C webserver -o pid=)');
+    expect(await found('kill-webserver', 'webserver-killed', stage)).toMatch(/still runs$/);
 
     await typeSolution(step(lab, 'kill-webserver'), stage);
     expect(await found('kill-webserver', 'webserver-killed', stage)).toMatch(/^PASS/);
@@ -122,6 +124,15 @@ describe('lab proc-leakage, step by step', () => {
     await typeSolution(step(lab, 'pid-namespace'), stage);
     expect(await passing('pid-namespace', stage)).toEqual({ 'own-pid-namespace': true, 'own-proc': true, 'vault-out-of-reach': true });
     expect(await found('pid-namespace', 'own-proc', stage)).toMatch(/all of its own pid namespace \(the shell is pid 1 there\)/);
+
+    // The hole the goal admits: the old /proc still lies under the new one.
+    await ct('umount /proc');
+    expect(await passing('pid-namespace', stage)).toEqual({ 'own-pid-namespace': true, 'own-proc': false, 'vault-out-of-reach': false });
+    await ct('exit');
+
+    // The tutorial's one-liner reaches the same state.
+    await ct('unshare --pid --fork --mount-proc bash');
+    expect(await passing('pid-namespace', stage)).toEqual({ 'own-pid-namespace': true, 'own-proc': true, 'vault-out-of-reach': true });
   });
 
   it('the vault must stay alive: killing it fails kill-webserver and vault-out-of-reach', async () => {

@@ -62,7 +62,7 @@ describe("the tutorial's way, with wrong attempts on the way", () => {
     await typeCommand(stage.container, 'ip link del hosteth0');
 
     await typeSolution(step(lab, 'create-pair'), stage);
-    await expectChecks(stage, 'create-pair', { 'veth-on-host': [true, 'hosteth0 and its peer cteth0'] });
+    await expectChecks(stage, 'create-pair', { 'veth-on-host': [true, 'cteth0 and hosteth0 are both on the lab host'] });
   });
 
   it('move-end: another namespace, or both ends in the container, is not it', async () => {

@@ -57,6 +57,11 @@ export class AppUnderTest {
       .join('\n');
   }
 
+  resize(cols: number, rows: number): void {
+    this.term.resize(cols, rows);
+    this.pty.resize(cols, rows);
+  }
+
   type(data: string): void {
     this.pty.write(data);
   }
