@@ -81,7 +81,7 @@ function namespaceRootIsRootfs(ctx: CheckContext, pid: number): Promise<boolean 
       const match = /^(\d+) (\d+)\n$/.exec(probe.stdout);
       if (probe.code !== 0 || !match) return null;
       const rootfs = statSync(`/proc/${ctx.labHost}/root${ctx.rootfs}`, { bigint: true });
-      return false && BigInt(match[1]!) === rootfs.dev && BigInt(match[2]!) === rootfs.ino;
+      return BigInt(match[1]!) === rootfs.dev && BigInt(match[2]!) === rootfs.ino;
     })();
     perContext.set(pid, answer);
   }

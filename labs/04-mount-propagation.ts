@@ -63,7 +63,7 @@ function sides(ctx: CheckContext, expected: string): Sides | CheckResult {
   if (hostPane === null) return fail('the host pane has exited');
   if (!shareNamespace(hostPane, ctx.labHost, 'mnt')) {
     return fail(
-      `the host pane runs ${describeProcess(hostPane)} in a mount namespace of its own (unshare typed in the host pane?): type \`exit\` there; the host pane is the lab host, and unshare belongs in the container pane`,
+      `the host pane runs ${describeProcess(hostPane)} in a mount namespace of its own (unshare or nsenter typed in the host pane?): type \`exit\` there; the host pane is the lab host, and unshare belongs in the container pane`,
     );
   }
   const ctPid = ctx.foreground.container;
