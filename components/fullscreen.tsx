@@ -9,6 +9,7 @@ import { MAX_FPS } from '../src/session/session.ts';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 
 export interface FullscreenHandle {
   /** Tears the screen down and restores the terminal; idempotent. */
@@ -31,7 +32,13 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   const onData = (chunk: string) => options.onInput(chunk);
   stdin.on('data', onData);
   stdin.resume();
-  const onResize = () => options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
+  // Ink clears its previous frame only when the terminal gets narrower; when it gets shorter,
+  // lines of the old frame would stay on screen. Start every resize from a clean screen.
+  const onResize = () => {
+    ink.clear();
+    stdout.write(CLEAR_SCREEN);
+    options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
+  };
   stdout.on('resize', onResize);
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const signal of signals) process.on(signal, options.onSignal);

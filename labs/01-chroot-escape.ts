@@ -209,7 +209,7 @@ async function escapeContained(ctx: CheckContext): Promise<CheckResult> {
   const labRoot = labHostIdentity(ctx, '/');
   const where = rootfs && landed === rootfs.ino ? 'the container rootfs' : labRoot && landed === labRoot.ino ? "the lab host's root" : 'some other directory';
   if (treasure && inodes.get(TREASURE) === treasure.ino) {
-    return fail(expected, `the escape climbed out to ${where} and read ${TREASURE}: the container is still only a chroot in a copy of the lab host's mounts`);
+    return fail(expected, `the escape climbed out to ${where} and read ${TREASURE}: the lab host's root is still mounted in this mount namespace, and a chroot does not hide it`);
   }
   if (where !== 'the container rootfs') return fail(expected, `the escape landed in ${where}`);
   return { pass: true, expected, found: `the escape climbed as far as it could and stopped at the container rootfs; no ${TREASURE} there` };

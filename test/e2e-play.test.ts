@@ -60,6 +60,8 @@ it('resizes both panes and their PTYs with the outer terminal', async () => {
   app.resize(140, 40);
   // The resize is debounced; wait for the frame drawn at the new size (68 + 2 border columns).
   await app.waitFor((s) => /^[┏╭][━─]{68}[┓╮][┏╭]/m.test(s), 'panes redrawn at the new size');
+  // Nothing of the taller, wider frame may stay behind: exactly one title line.
+  expect(app.screen().split('\n').filter((l) => l.includes('shares with host')).length).toBe(1);
   app.type('clear; stty size\r');
   // 140 columns: two panes of 140/2 - 2 = 68; 40 rows: minus the title line, two borders, the footer and a spare row: 35.
   await app.waitFor(() => /[┃│]35 68\s/.test(app.half('left')), 'stty size 35 68 in the host pane');

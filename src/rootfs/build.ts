@@ -49,6 +49,8 @@ export const ROOTFS_OPTIONAL_TOOLS: readonly string[] = [
   // Kerberos, seven libraries and 1.7 MB for one tool; ip covers the network labs.)
   'lsns', 'findmnt', 'mountpoint', 'capsh', 'getpcaps',
   'whoami', 'pwd', 'chmod', 'mknod', 'basename', 'dirname', 'cut', 'sort', 'find', 'du',
+  // Terminal basics a student reaches for: `clear`, `stty size`, `tput cols`.
+  'stty', 'clear', 'tput',
 ];
 
 /** Every tool the host rootfs carries when the machine has it, in this order. */
