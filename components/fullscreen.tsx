@@ -59,5 +59,12 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
     stdout.write(LEAVE_ALT_SCREEN);
   };
   process.once('exit', restore);
+  // A crash: put the terminal back first, so the message lands on the main screen. The lab
+  // world needs nothing: its parent-death signal fires when this process exits.
+  process.once('uncaughtException', (error) => {
+    restore();
+    process.stderr.write(`nslab crashed: ${process.env.NSLAB_DEBUG ? error.stack : error.message}\nThe lab world is gone with it; nothing was left on this machine.\n`);
+    process.exit(70); // EX_SOFTWARE
+  });
   return { restore, rerender: (next) => ink.rerender(next) };
 }

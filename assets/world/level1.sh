@@ -11,7 +11,7 @@ unset NSLAB_LEVEL1
 new_root=/tmp
 mount -t tmpfs -o mode=0755,size=1g nslab-root "$new_root"
 cd "$new_root"
-mkdir -p usr etc proc dev sys tmp var/tmp root home run labs/rootfs old_root
+mkdir -p usr etc proc dev sys tmp var/tmp root home mnt srv run labs/rootfs old_root
 chmod 1777 tmp var/tmp
 
 # The real system, read-only. Read-only binds are not yet locked here (we own this mount

@@ -16,12 +16,13 @@ export class AppUnderTest {
   readonly stateDir: string;
   private readonly pty: IPty;
 
-  constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string } = {}) {
+  constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string } = {}) {
     const cols = options.cols ?? 160;
     const rows = options.rows ?? 45;
     this.stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'nslab-e2e-state-'));
     this.term = new Terminal({ cols, rows, allowProposedApi: true });
-    this.pty = pty.spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const preload = options.preload ? ['--import', options.preload] : [];
+    this.pty = pty.spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/cli.ts', ...args], {
       name: 'xterm-256color',
       cols,
       rows,
