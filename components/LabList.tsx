@@ -14,6 +14,8 @@ export interface LabListProps {
 /** The lab list: each lab with the student's progress; Enter opens the selected one. */
 export function LabList({ labs, progress, selected, warning, width }: LabListProps) {
   const current = labs[selected];
+  const titleWidth = Math.max(...labs.map((l) => l.title.length));
+  const idWidth = Math.max(...labs.map((l) => l.id.length));
   return (
     <Box flexDirection="column" width={Math.min(width, 110)} paddingX={1}>
       <Text bold color="cyan">
@@ -27,7 +29,7 @@ export function LabList({ labs, progress, selected, warning, width }: LabListPro
         const mark = state === 'done' ? '✓' : state === 'new' ? ' ' : '…';
         return (
           <Text key={lab.id} inverse={i === selected} wrap="truncate">
-            {` ${mark} ${String(i + 1).padStart(2)}. ${lab.title.padEnd(34)} ${lab.id.padEnd(20)} ${state}`}
+            {` ${mark} ${String(i + 1).padStart(2)}. ${lab.title.padEnd(titleWidth)}  ${lab.id.padEnd(idWidth)}  ${state}`}
           </Text>
         );
       })}

@@ -25,9 +25,16 @@ export function LabPanel({ controller, width, height }: { controller: LabControl
         <Text key={result.id} wrap="truncate">
           {result.pass ? <Text color="green">✓ </Text> : <Text color="red">✗ </Text>}
           {result.title}
-          {result.pass ? null : <Text dimColor>{` — expected ${result.expected}; found ${result.found}`}</Text>}
         </Text>,
       );
+      // What the kernel shows comes first: it is what the student acts on.
+      if (!result.pass) {
+        lines.push(
+          <Text key={`${result.id}-why`} wrap="truncate" dimColor>
+            {`    found ${result.found} — expected ${result.expected}`}
+          </Text>,
+        );
+      }
     }
     if (view.results === null) lines.push(<Text key="wait" dimColor>Checking…</Text>);
     for (const hint of step.hints.slice(0, view.hintsShown)) {

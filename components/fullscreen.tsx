@@ -44,7 +44,7 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   for (const signal of signals) process.on(signal, options.onSignal);
 
   // Keys never reach Ink (useInput loses ESC, F-keys and Alt); Ink only draws.
-  const ink = render(element, { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS, incrementalRendering: true });
+  const ink = render(element, { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
 
   let restored = false;
   const restore = () => {

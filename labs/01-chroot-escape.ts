@@ -6,7 +6,9 @@
  *
  * Kernel facts the checks rely on (verified on Debian 12, kernel 6.x):
  * - chroot(2) changes the root only; the escape's chdir("..") from outside its new root climbs
- *   to the root of the mount namespace, then chroot(".") makes that the root.
+ *   to the root of the mount namespace (onto whatever is stacked on "/": after `pivot_root . .`
+ *   that is the old root), then chroot(".") makes that the root. Where it lands cannot be read
+ *   from /proc, so the last check runs the escape itself (nsenter into the container's mounts).
  * - /proc/<pid>/root followed from inside a chroot lands in that process's root, outside ours.
  * - pivot_root(2) from a chrooted shell fails with EINVAL, even after `mount --bind / /`: the
  *   caller's root must be the root of a mount (a chroot directory is not), so the fix is done

@@ -91,9 +91,15 @@ export class Navigator {
       screen.session.input(chunk);
       return;
     }
+    for (const key of splitKeys(chunk)) this.listKey(key);
+  }
+
+  private listKey(key: string): void {
+    const screen = this.state.screen;
+    if (screen.kind !== 'list') return; // an earlier key of the same chunk opened something
     const count = this.state.labs.length;
     const move = (delta: number) => this.update({ screen: { kind: 'list', selected: (screen.selected + delta + count) % count } });
-    switch (chunk) {
+    switch (key) {
       case '\x1b[A': case '\x1bOA': case 'k':
         move(-1);
         return;
@@ -106,7 +112,7 @@ export class Navigator {
       case 'p':
         void this.openPlayground();
         return;
-      case 'q': case '\x03': case '\x07q':
+      case 'q': case '\x03':
         this.onQuit();
         return;
       default:
@@ -128,4 +134,12 @@ export class Navigator {
     this.state = { ...this.state, ...patch, frame: this.state.frame + 1 };
     for (const listener of this.listeners) listener();
   }
+}
+
+/** Splits raw terminal input into keys: CSI and SS3 sequences stay whole, the rest is per character. */
+export function splitKeys(chunk: string): string[] {
+  const keys: string[] = [];
+  const pattern = /\x1b\[[0-9;]*[@-~]|\x1bO.|\x1b.|[\s\S]/gu;
+  for (const match of chunk.matchAll(pattern)) keys.push(match[0]);
+  return keys;
 }
