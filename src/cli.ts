@@ -33,12 +33,13 @@ type RunApp = typeof import('../components/run.tsx').runApp;
  * the prerequisites are probed and the labs and the container image are loaded.
  */
 async function prepareInteractive(rootfs: string | undefined): Promise<{ labs: Lab[]; tar: string; runApp: RunApp }> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
-  }
   const ui = import('../components/run.tsx');
   ui.catch(() => {}); // reported below, after the prerequisites, which explain most failures
-  await assertPrerequisites({ terminal: terminalSize() });
+  const interactive = process.stdin.isTTY && process.stdout.isTTY;
+  await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
+  if (!interactive) {
+    throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
+  }
   const [labs, tar, { runApp }] = await Promise.all([loadLabs(), containerImage(rootfs), ui]);
   return { labs, tar, runApp };
 }

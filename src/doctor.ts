@@ -323,5 +323,5 @@ export async function assertPrerequisites(opts: DoctorOptions = {}): Promise<voi
   const missing = (await checkPrerequisites(opts)).filter((p) => p.required && !p.ok);
   if (missing.length === 0) return;
   const clauses = missing.map((p) => `${p.title} is missing (${p.found})`);
-  throw new PrerequisiteError(`nslab cannot start: ${clauses.join('; ')}.`, 'Run `nslab doctor` for the fix.');
+  throw new PrerequisiteError(`cannot start: ${clauses.join('; ')}.`, 'Run `nslab doctor` for the fix.');
 }

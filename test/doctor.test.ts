@@ -169,7 +169,7 @@ describe('doctor on a machine without the tools', () => {
     const err = await assertPrerequisites({ path: empty }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrerequisiteError);
     const { message, hint } = err as PrerequisiteError;
-    expect(message).toMatch(/^nslab cannot start: /);
+    expect(message).toMatch(/^cannot start: /);
     expect(message).toContain(`${USERNS_TITLE} is missing (cannot check: unshare is missing)`);
     for (const title of ['unshare (util-linux)', 'nsenter (util-linux)', 'setpriv (util-linux)', 'pivot_root (util-linux)', 'mount (util-linux)', 'ip (iproute2)', 'GNU tar']) {
       expect(message).toContain(`${title} is missing (not found in ${empty})`);
@@ -185,7 +185,7 @@ describe('doctor on a machine without the tools', () => {
     const list = await checkPrerequisites({ path: bin });
     expect(list.filter((p) => !p.ok).map((p) => p.id)).toEqual(['ip', 'ping', 'cc']);
     await expect(assertPrerequisites({ path: bin })).rejects.toThrow(
-      new PrerequisiteError(`nslab cannot start: ip (iproute2) is missing (not found in ${bin}).`, HINT),
+      new PrerequisiteError(`cannot start: ip (iproute2) is missing (not found in ${bin}).`, HINT),
     );
   });
 
@@ -225,7 +225,7 @@ describe('doctor when the kernel forbids user namespaces', () => {
     expect(userns.fix).toMatch(/Warning: .*every program/);
 
     await expect(assertPrerequisites({ path: bin, sysctlDir: sysctls })).rejects.toThrow(
-      `nslab cannot start: ${USERNS_TITLE} is missing (unshare: unshare failed: Operation not permitted; kernel.unprivileged_userns_clone = 0;`,
+      `cannot start: ${USERNS_TITLE} is missing (unshare: unshare failed: Operation not permitted; kernel.unprivileged_userns_clone = 0;`,
     );
   });
 
@@ -260,7 +260,7 @@ describe('doctor and the terminal size', () => {
       expect(t).toMatchObject({ ok: false, found: `${columns}x${rows}`, fix: 'enlarge the window or reduce the font size', required: true });
     }
     await expect(assertPrerequisites({ terminal: { columns: 80, rows: 20 } })).rejects.toThrow(
-      new PrerequisiteError('nslab cannot start: a terminal of at least 100x24 is missing (80x20).', HINT),
+      new PrerequisiteError('cannot start: a terminal of at least 100x24 is missing (80x20).', HINT),
     );
   });
 });

@@ -1,0 +1,84 @@
+/** The command line as a user runs it: output, exit codes, and clear errors without stack traces. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testRootfsTar } from './support/rootfs.ts';
+
+const run = promisify(execFile);
+const state = mkdtempSync(join(tmpdir(), 'nslab-cli-state-'));
+
+async function nslab(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env: { ...process.env, XDG_STATE_HOME: state, XDG_CACHE_HOME: join(tmpdir(), 'nslab-test-xdg-cache'), ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  await testRootfsTar();
+});
+
+describe('nslab command line', () => {
+  it('list --json: ids, titles, step counts, progress', async () => {
+    const { code, stdout } = await nslab(['list', '--json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as Array<{ id: string; steps: number; progress: string }>;
+    expect(rows.map((r) => r.id)).toEqual(['chroot-escape', 'proc-leakage', 'pivot-root', 'mount-propagation', 'veth-pairing']);
+    for (const r of rows) {
+      expect(r.steps).toBeGreaterThan(0);
+      expect(r.progress).toBe('new');
+    }
+  });
+
+  it('verify <lab-id> --json: every check failed before and passed after', async () => {
+    const { code, stdout } = await nslab(['verify', 'pivot-root', '--json']);
+    expect(code).toBe(0);
+    const [verdict] = JSON.parse(stdout) as Array<{ lab: string; ok: boolean; checks: Array<{ ok: boolean; before: { pass: boolean }; after: { pass: boolean } }> }>;
+    expect(verdict!.lab).toBe('pivot-root');
+    expect(verdict!.ok).toBe(true);
+    expect(verdict!.checks.length).toBeGreaterThan(3);
+    for (const c of verdict!.checks) expect([c.before.pass, c.after.pass]).toEqual([false, true]);
+  });
+
+  it('explains what is wrong, never with a stack trace', async () => {
+    const noLab = await nslab(['verify', 'no-such-lab']);
+    expect(noLab.code).toBe(1);
+    expect(noLab.stderr).toContain('nslab: There is no lab "no-such-lab".');
+    expect(noLab.stderr).not.toMatch(/\n\s+at /);
+    const nothing = await nslab(['verify']);
+    expect(nothing.stderr).toContain('Say which lab to verify, or --all.');
+    const noTty = await nslab(['play']);
+    expect(noTty.code).toBe(1);
+    expect(noTty.stderr).toContain('nslab needs an interactive terminal.');
+  });
+
+  it('names a missing prerequisite with the same sentence for every command that needs it', async () => {
+    // A PATH without util-linux: unshare, nsenter and setpriv cannot be found.
+    const env = { PATH: '/nonexistent' };
+    for (const args of [['verify', 'pivot-root'], ['play'], ['pivot-root']]) {
+      const result = await nslab(args, env);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toMatch(/^nslab: cannot start: .*unshare.* is missing/m);
+      expect(result.stderr).toContain('nslab doctor');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    const doctor = await nslab(['doctor'], env);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/unshare.*missing/i);
+  });
+
+  it('doctor: everything required is there on this machine', async () => {
+    const { code, stdout } = await nslab(['doctor']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/user namespaces/i);
+  });
+});
