@@ -65,6 +65,21 @@ async function stageStart(tar: string) {
   return { total, world, container };
 }
 
+/** Ctrl-g r: the old world is torn down and a fresh one opened, to both prompts. */
+async function resetTimes(tar: string): Promise<number[]> {
+  const times: number[] = [];
+  let stage = await Stage.open(PLAYGROUND, tar, { cols: 80, rows: 24 });
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await stage.close();
+    stage = await Stage.open(PLAYGROUND, tar, { cols: 80, rows: 24 });
+    await until(() => bothPrompts(screenText(stage.host), screenText(stage.container)));
+    times.push(performance.now() - started);
+  }
+  await stage.close();
+  return times;
+}
+
 async function drainBarePty(): Promise<number> {
   const started = performance.now();
   const term = pty.spawn('/bin/sh', ['-c', FLOOD], { cols: 80, rows: 24 });
@@ -111,6 +126,7 @@ const stage = await stageStart(image.tarPath);
 line('stage open to both prompts', stage.total);
 line('  lab world start (level 1 + 2, rootfs)', stage.world);
 line('  container start', stage.container);
+line('reset: old world down, fresh one to both prompts', await resetTimes(image.tarPath));
 const bare: number[] = [];
 const pane: number[] = [];
 const echo: number[] = [];

@@ -3,10 +3,15 @@ import React from 'react';
 import type { Lab } from '../src/labs/types.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
 import { Navigator } from '../src/navigator.ts';
+import type { Stage } from '../src/world/stage.ts';
 import { App } from './App.tsx';
 import { runFullscreen } from './fullscreen.tsx';
 
-export type Start = { readonly kind: 'list' } | { readonly kind: 'lab'; readonly id: string } | { readonly kind: 'play' };
+/** What to open first; a lab or the playground may come with its stage already opening. */
+export type Start =
+  | { readonly kind: 'list' }
+  | { readonly kind: 'lab'; readonly id: string; readonly stage?: Promise<Stage> }
+  | { readonly kind: 'play'; readonly stage?: Promise<Stage> };
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
 export async function runApp(labs: readonly Lab[], rootfsTar: string, start: Start): Promise<void> {
@@ -27,7 +32,7 @@ export async function runApp(labs: readonly Lab[], rootfsTar: string, start: Sta
     onSignal: quit,
   });
   navigator.onQuit = quit;
-  if (start.kind === 'lab') await navigator.openLab(start.id);
-  else if (start.kind === 'play') await navigator.openPlayground();
+  if (start.kind === 'lab') await navigator.openLab(start.id, start.stage);
+  else if (start.kind === 'play') await navigator.openPlayground(start.stage);
   await finished;
 }

@@ -12,6 +12,9 @@ import type { Lab } from './labs/types.ts';
 import { formatVerdict, verifyLab } from './labs/verify.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { importRootfs } from './rootfs/import.ts';
+import { computeLayout } from './layout.ts';
+import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
+import type { Start } from '../components/run.tsx';
 
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
@@ -25,23 +28,43 @@ function terminalSize() {
   return { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 };
 }
 
-type RunApp = typeof import('../components/run.tsx').runApp;
+type Ui = typeof import('../components/run.tsx');
+
+interface Preparation {
+  readonly ui: Promise<Ui>;
+  readonly labs: Promise<Lab[]>;
+  readonly tar: Promise<string>;
+}
 
 /**
  * Everything a full-screen command needs before it takes over the terminal. The parts are
- * independent, so they overlap: loading the UI (Ink and React are the slowest imports) while
- * the prerequisites are probed and the labs and the container image are loaded.
+ * independent and overlap: the UI (Ink and React are the slowest imports) and the lab files
+ * load while the prerequisites are probed and the container image is made ready.
  */
-async function prepareInteractive(rootfs: string | undefined): Promise<{ labs: Lab[]; tar: string; runApp: RunApp }> {
+async function prepareInteractive(rootfs: string | undefined): Promise<Preparation> {
   const ui = import('../components/run.tsx');
-  ui.catch(() => {}); // reported below, after the prerequisites, which explain most failures
+  const labs = loadLabs();
+  // Reported where they are awaited; the prerequisites come first, they explain most failures.
+  ui.catch(() => {});
+  labs.catch(() => {});
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
   if (!interactive) {
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
-  const [labs, tar, { runApp }] = await Promise.all([loadLabs(), containerImage(rootfs), ui]);
-  return { labs, tar, runApp };
+  return { ui, labs, tar: containerImage(rootfs) };
+}
+
+/**
+ * Starts opening the first stage at once: the lab world runs in its own processes, so it comes
+ * up while this process is still loading the UI.
+ */
+function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
+  const { columns, rows } = terminalSize();
+  const { paneCols, paneRows } = computeLayout(columns, rows, withLabPanel);
+  const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
+  stage.catch(() => {}); // the session awaits it and shows the failure
+  return stage;
 }
 
 function unknownLab(id: string, labs: readonly Lab[]): NslabError {
@@ -55,9 +78,13 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .showHelpAfterError()
     .action(async (labId: string | undefined, options: { rootfs?: string }) => {
-      const { labs, tar, runApp } = await prepareInteractive(options.rootfs);
-      if (labId !== undefined && !labs.some((l) => l.id === labId)) throw unknownLab(labId, labs);
-      await runApp(labs, tar, labId === undefined ? { kind: 'list' } : { kind: 'lab', id: labId });
+      const ready = await prepareInteractive(options.rootfs);
+      const labs = await ready.labs;
+      const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
+      if (labId !== undefined && !lab) throw unknownLab(labId, labs);
+      const tar = await ready.tar;
+      const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
+      await (await ready.ui).runApp(labs, tar, start);
     });
 
   program
@@ -65,8 +92,10 @@ export function buildProgram(): Command {
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
     .action(async (options: { rootfs?: string }) => {
-      const { labs, tar, runApp } = await prepareInteractive(options.rootfs);
-      await runApp(labs, tar, { kind: 'play' });
+      const ready = await prepareInteractive(options.rootfs);
+      const tar = await ready.tar;
+      const stage = openEarly(PLAYGROUND, tar, false);
+      await (await ready.ui).runApp(await ready.labs, tar, { kind: 'play', stage });
     });
 
   program

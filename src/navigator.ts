@@ -6,7 +6,7 @@ import { LabController } from './labs/lab-session.ts';
 import type { Progress, ProgressStore } from './labs/progress.ts';
 import type { Lab } from './labs/types.ts';
 import { Session } from './session/session.ts';
-import { PLAYGROUND } from './world/stage.ts';
+import { PLAYGROUND, type Stage } from './world/stage.ts';
 
 export type Screen =
   | { readonly kind: 'list'; readonly selected: number }
@@ -49,7 +49,7 @@ export class Navigator {
     return () => this.listeners.delete(listener);
   }
 
-  async openLab(id: string): Promise<void> {
+  async openLab(id: string, prepared?: Promise<Stage>): Promise<void> {
     const lab = this.state.labs.find((l) => l.id === id);
     if (!lab) throw new Error(`no lab ${id}`);
     await this.leave();
@@ -57,14 +57,14 @@ export class Navigator {
     const controller = new LabController(lab, session, this.store);
     controller.onList = () => void this.openList();
     this.update({ screen: { kind: 'lab', lab: controller, session } });
-    await controller.open();
+    await controller.open(prepared);
   }
 
-  async openPlayground(): Promise<void> {
+  async openPlayground(prepared?: Promise<Stage>): Promise<void> {
     await this.leave();
     const session = this.newSession(false);
     this.update({ screen: { kind: 'play', session } });
-    await session.start(PLAYGROUND);
+    await session.start(PLAYGROUND, prepared);
   }
 
   async openList(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { KeyCommand } from '../term/keys.ts';
 import type { Session } from '../session/session.ts';
+import type { Stage } from '../world/stage.ts';
 import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
 import type { ProgressStore } from './progress.ts';
 import type { Lab, Step } from './types.ts';
@@ -60,10 +61,10 @@ export class LabController {
    * step: the kernel state of the earlier steps is rebuilt by typing their reference
    * solutions, visibly, so the student sees how they got there.
    */
-  async open(): Promise<void> {
+  async open(prepared?: Promise<Stage>): Promise<void> {
     const saved = this.store.load().progress.labs[this.lab.id];
     const resumeAt = saved && !saved.done ? Math.min(saved.step, this.lab.steps.length - 1) : 0;
-    await this.session.start(this.lab.start);
+    await this.session.start(this.lab.start, prepared);
     const stage = this.session.view.stage;
     if (!stage || resumeAt === 0) return;
     this.update({ catchingUp: `Resuming at step ${resumeAt + 1}: replaying the solutions of the steps before it…` });

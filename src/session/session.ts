@@ -82,14 +82,18 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** Opens (or re-opens, for a reset) the stage with a fresh lab world. */
-  async start(spec: StageSpec = this.options.spec): Promise<void> {
+  /**
+   * Opens (or re-opens, for a reset) the stage with a fresh lab world. `prepared` is a stage
+   * already being opened for `spec` (nslab starts the world while it loads the UI).
+   */
+  async start(spec: StageSpec = this.options.spec, prepared?: Promise<Stage>): Promise<void> {
     const old = this.state.stage;
     this.update({ status: 'starting', stage: null, error: null, exited: { host: false, container: false } });
     if (old) await old.close();
     const { paneCols, paneRows } = this.state.layout;
     try {
-      const stage = await Stage.open(spec, this.options.rootfsTar, { cols: paneCols, rows: paneRows });
+      const stage = await (prepared ?? Stage.open(spec, this.options.rootfsTar, { cols: paneCols, rows: paneRows }));
+      stage.resize({ cols: paneCols, rows: paneRows });
       if (this.closed) {
         await stage.close();
         return;
