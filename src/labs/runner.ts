@@ -27,13 +27,29 @@ async function runOne(check: Check, ctx: ReturnType<typeof checkContext>): Promi
 const SETTLE_TIMEOUT_MS = 5_000;
 
 /**
- * Types one command into a pane as a student would, then waits until the pane has answered
- * and gone quiet (plus `extraMs`).
+ * Whether the cursor sits right after a shell prompt: the line up to the cursor ends in "# ",
+ * "$ " or "> " (bash's and sh's prompts for root and users). Quiet alone is not enough: the
+ * echo of a command goes quiet before a slow command has answered.
+ */
+export function atPrompt(pane: Pane): boolean {
+  const buffer = pane.term.buffer.active;
+  const line = buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true, 0, buffer.cursorX) ?? '';
+  return /[#$>] $/.test(line);
+}
+
+/**
+ * Types one command into a pane as a student would, then waits until the pane has answered:
+ * quiet, with a prompt at the cursor (or exited, or 5 s at the most), plus `extraMs`.
  */
 export async function typeCommand(pane: Pane, command: string, extraMs = 0): Promise<void> {
-  const settled = pane.settled(SETTLE_TIMEOUT_MS);
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let settled = pane.settled(SETTLE_TIMEOUT_MS);
   pane.write(`${command}\r`);
   await settled;
+  while (!atPrompt(pane) && !pane.exit && Date.now() < deadline) {
+    settled = pane.settled(deadline - Date.now());
+    await settled;
+  }
   if (extraMs) await new Promise((r) => setTimeout(r, extraMs));
 }
 

@@ -10,8 +10,9 @@ import lab from '../../labs/04-mount-propagation.ts';
 import { checkContext } from '../../src/labs/context.ts';
 import { formatVerdict, verifyLab } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
+import type { Pane } from '../../src/term/pane.ts';
 import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
-import { openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
+import { openLab, outcomes, screenText, step, typeCommand } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
 let before: HostSnapshot;
@@ -42,8 +43,28 @@ async function found(stage: Stage, stepId: string, checkId: string): Promise<str
   return (await outcomes(lab, stepId, stage))[checkId]!.found;
 }
 
-const host = (stage: Stage, command: string) => typeCommand(stage.host, command);
-const container = (stage: Stage, command: string) => typeCommand(stage.container, command);
+/** The pane shows a bare prompt on its last line: the shell is waiting for the next command. */
+function atPrompt(pane: Pane): boolean {
+  return screenText(pane).split('\n').at(-1)?.trim() === 'root@host:~#';
+}
+
+/**
+ * Types a command and waits for the next prompt. typeCommand alone resolves once the pane goes
+ * quiet, which on a loaded machine can be after the echo of the command and before its answer.
+ */
+async function type(pane: Pane, command: string): Promise<void> {
+  await typeCommand(pane, command);
+  const deadline = Date.now() + 5000;
+  while (!atPrompt(pane) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(atPrompt(pane), `no prompt after \`${command}\`:\n${screenText(pane)}`).toBe(true);
+}
+
+const host = (stage: Stage, command: string) => type(stage.host, command);
+const container = (stage: Stage, command: string) => type(stage.container, command);
+
+async function solve(stage: Stage, stepId: string): Promise<void> {
+  for (const line of step(lab, stepId).solution) await type(stage[line.pane], line.command);
+}
 
 describe('mount-propagation lab, step by step', () => {
   let stage: Stage;
@@ -95,7 +116,7 @@ describe('mount-propagation lab, step by step', () => {
     await host(stage, 'umount /mnt/shared/from-host-shared');
     await container(stage, 'exit');
 
-    await typeSolution(step(lab, 'shared'), stage);
+    await solve(stage, 'shared');
     await expectChecks(stage, 'shared', { namespace: true, 'host-to-container': true, 'container-to-host': true });
   });
 
@@ -122,7 +143,7 @@ describe('mount-propagation lab, step by step', () => {
     // Back into a namespace, as at the start of the step (the solution begins with `exit`).
     await container(stage, 'unshare --mount --propagation shared bash');
 
-    await typeSolution(step(lab, 'private'), stage);
+    await solve(stage, 'private');
     await expectChecks(stage, 'private', { namespace: true, 'host-not-in-container': true, 'container-not-in-host': true });
   });
 
@@ -150,7 +171,7 @@ describe('mount-propagation lab, step by step', () => {
     await host(stage, 'umount /mnt/shared/from-host-slave');
     await container(stage, 'umount /mnt/shared/from-container-slave');
 
-    await typeSolution(step(lab, 'slave'), stage);
+    await solve(stage, 'slave');
     await expectChecks(stage, 'slave', { namespace: true, 'host-to-container': true, 'container-not-in-host': true });
   });
 
@@ -181,7 +202,7 @@ describe('mount-propagation lab, step by step', () => {
     await host(stage, 'mount --make-shared /mnt/shared');
     await container(stage, 'unshare --mount --propagation slave bash');
 
-    await typeSolution(step(lab, 'unbindable'), stage);
+    await solve(stage, 'unbindable');
     expect(screenText(stage.host)).toMatch(/wrong fs type, bad option/);
     await expectChecks(stage, 'unbindable', { 'host-unbindable': true, 'container-cut-off': true });
     expect(await found(stage, 'unbindable', 'container-cut-off')).toMatch(/container's \/mnt\/shared is private/);
