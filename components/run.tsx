@@ -14,9 +14,11 @@ export type Start =
   | { readonly kind: 'play'; readonly stage?: Promise<Stage> };
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
-export async function runApp(labs: readonly Lab[], rootfsTar: string, start: Start): Promise<void> {
+export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
-  const navigator = new Navigator(labs, new ProgressStore(), rootfsTar, size);
+  // The playground opens without waiting for the lab files; everything else starts from them.
+  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, new ProgressStore(), rootfsTar, size);
+  if (start.kind === 'play') void labs.then((loaded) => navigator.setLabs(loaded), () => {});
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let quitting = false;

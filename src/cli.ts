@@ -28,31 +28,19 @@ function terminalSize() {
   return { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 };
 }
 
-type Ui = typeof import('../components/run.tsx');
-
-interface Preparation {
-  readonly ui: Promise<Ui>;
-  readonly labs: Promise<Lab[]>;
-  readonly tar: Promise<string>;
-}
-
 /**
- * Everything a full-screen command needs before it takes over the terminal. The parts are
- * independent and overlap: the UI (Ink and React are the slowest imports) and the lab files
- * load while the prerequisites are probed and the container image is made ready.
+ * What every full-screen command needs before it takes over the terminal: the prerequisites,
+ * then the container image. The UI is imported after the caller has started the lab world:
+ * the world starts in its own processes but needs this process's attention at a few points,
+ * and importing Ink (about a quarter of a second of work) would keep it waiting.
  */
-async function prepareInteractive(rootfs: string | undefined): Promise<Preparation> {
-  const ui = import('../components/run.tsx');
-  const labs = loadLabs();
-  // Reported where they are awaited; the prerequisites come first, they explain most failures.
-  ui.catch(() => {});
-  labs.catch(() => {});
+async function prepareInteractive(rootfs: string | undefined): Promise<string> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
   if (!interactive) {
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
-  return { ui, labs, tar: containerImage(rootfs) };
+  return containerImage(rootfs);
 }
 
 /**
@@ -78,13 +66,13 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .showHelpAfterError()
     .action(async (labId: string | undefined, options: { rootfs?: string }) => {
-      const ready = await prepareInteractive(options.rootfs);
-      const labs = await ready.labs;
+      const tar = await prepareInteractive(options.rootfs);
+      const labs = await loadLabs();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs);
-      const tar = await ready.tar;
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
-      await (await ready.ui).runApp(labs, tar, start);
+      const { runApp } = await import('../components/run.tsx');
+      await runApp(Promise.resolve(labs), tar, start);
     });
 
   program
@@ -92,10 +80,15 @@ export function buildProgram(): Command {
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
     .action(async (options: { rootfs?: string }) => {
-      const ready = await prepareInteractive(options.rootfs);
-      const tar = await ready.tar;
+      const tar = await prepareInteractive(options.rootfs);
       const stage = openEarly(PLAYGROUND, tar, false);
-      await (await ready.ui).runApp(await ready.labs, tar, { kind: 'play', stage });
+      const { runApp } = await import('../components/run.tsx');
+      // The lab files are only needed for Ctrl-g l; load them once the playground is up.
+      const labs = stage.then(
+        () => loadLabs(),
+        () => loadLabs(),
+      );
+      await runApp(labs, tar, { kind: 'play', stage });
     });
 
   program
@@ -113,7 +106,11 @@ export function buildProgram(): Command {
         progress: describeProgress(progress.labs[lab.id], lab.steps.length),
       }));
       if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      else for (const r of rows) process.stdout.write(`${r.id.padEnd(20)} ${r.title.padEnd(36)} ${String(r.steps).padStart(2)} steps  ${r.progress}\n`);
+      else {
+        const idWidth = Math.max(...rows.map((r) => r.id.length));
+        const titleWidth = Math.max(...rows.map((r) => r.title.length));
+        for (const r of rows) process.stdout.write(`${r.id.padEnd(idWidth)}  ${r.title.padEnd(titleWidth)}  ${String(r.steps).padStart(2)} steps  ${r.progress}\n`);
+      }
     });
 
   program

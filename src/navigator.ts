@@ -49,13 +49,18 @@ export class Navigator {
     return () => this.listeners.delete(listener);
   }
 
+  /** The labs, when they arrive after the screen opened (the playground does not wait for them). */
+  setLabs(labs: readonly Lab[]): void {
+    const { progress } = this.store.load();
+    this.update({ labs, progress });
+  }
+
   async openLab(id: string, prepared?: Promise<Stage>): Promise<void> {
     const lab = this.state.labs.find((l) => l.id === id);
     if (!lab) throw new Error(`no lab ${id}`);
     await this.leave();
     const session = this.newSession(true);
     const controller = new LabController(lab, session, this.store);
-    controller.onList = () => void this.openList();
     this.update({ screen: { kind: 'lab', lab: controller, session } });
     await controller.open(prepared);
   }
@@ -77,6 +82,7 @@ export class Navigator {
   private newSession(withLabPanel: boolean): Session {
     const session = new Session({ spec: PLAYGROUND, rootfsTar: this.rootfsTar, columns: this.state.columns, rows: this.state.rows, withLabPanel });
     session.onQuit = () => this.onQuit();
+    session.onList = () => void this.openList();
     return session;
   }
 

@@ -12,7 +12,7 @@ const state = mkdtempSync(join(tmpdir(), 'nslab-cli-state-'));
 
 async function nslab(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['bin/nslab.js', ...args], {
       env: { ...process.env, XDG_STATE_HOME: state, XDG_CACHE_HOME: join(tmpdir(), 'nslab-test-xdg-cache'), ...env },
       timeout: 120_000,
     });

@@ -50,7 +50,7 @@ describe('when nslab ends', () => {
   });
 
   it('on a crash it restores the terminal, says so, and leaves nothing', async () => {
-    const { app, pids } = await startBusyLab('./test/support/crash-on-signal.ts');
+    const { app, pids } = await startBusyLab('./test/support/crash-on-signal.mjs');
     process.kill(app.pid, 'SIGUSR2');
     expect(await app.exited).toBe(70);
     expect(app.term.buffer.active.type).toBe('normal');

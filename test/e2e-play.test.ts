@@ -71,6 +71,13 @@ it('resizes both panes and their PTYs with the outer terminal', async () => {
   app.type('\x07\t');
 });
 
+it('Ctrl-g l leaves the playground for the lab list (loaded meanwhile)', async () => {
+  app.type('\x07l');
+  await app.waitFor((s) => s.includes('pivot-root') && s.includes('veth-pairing'), 'the lab list');
+  app.type('p');
+  await app.waitFor((s) => s.includes('root@host:~#') && s.includes('root@container:/#'), 'a fresh playground');
+});
+
 it('Ctrl-g q quits, restores the terminal and leaves nothing behind', async () => {
   app.type('\x07q');
   expect(await app.exited).toBe(0);

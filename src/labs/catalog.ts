@@ -3,12 +3,12 @@
  * the name must be the lab's id, so a lab is always found where its id says.
  */
 import { readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { LABS_DIR } from '../paths.ts';
 import { LabDefinitionError } from '../errors.ts';
 import { validateLab } from './schema.ts';
 import type { Lab } from './types.ts';
 
-export const LABS_DIR = fileURLToPath(new URL('../../labs/', import.meta.url));
 const LAB_FILE = /^(\d\d)-([a-z0-9-]+)\.ts$/;
 
 export async function loadLabs(dir = LABS_DIR): Promise<Lab[]> {
@@ -19,7 +19,7 @@ export async function loadLabs(dir = LABS_DIR): Promise<Lab[]> {
     if (!match) throw new LabDefinitionError(`Lab file labs/${file} is misnamed: lab files are named NN-<lab-id>.ts.`);
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(dir + file).href)) as { default?: unknown };
+      module = (await importTypeScript(pathToFileURL(dir + file).href)) as { default?: unknown };
     } catch (error) {
       throw new LabDefinitionError(`Lab file labs/${file} could not be loaded: ${(error as Error).message}`);
     }
@@ -29,6 +29,20 @@ export async function loadLabs(dir = LABS_DIR): Promise<Lab[]> {
     labs.push(lab);
   }
   return labs;
+}
+
+/**
+ * Lab files are TypeScript. Under tsx or vitest a plain import() takes them; the bundled app
+ * (dist/) runs on plain Node, which refuses .ts, so it loads them through tsx's scoped API.
+ */
+async function importTypeScript(url: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    const { tsImport } = await import('tsx/esm/api');
+    return tsImport(url, import.meta.url);
+  }
 }
 
 export async function findLab(id: string, dir = LABS_DIR): Promise<Lab | undefined> {

@@ -29,7 +29,6 @@ export class LabController {
   private listeners = new Set<() => void>();
   private running: Promise<void> | null = null;
   private rerun = false;
-  onList: () => void = () => {};
 
   constructor(
     readonly lab: Lab,
@@ -130,9 +129,6 @@ export class LabController {
         this.store.update(this.lab.id, { step: 0, done: this.store.load().progress.labs[this.lab.id]?.done ?? false });
         this.session.setNotice('A fresh lab world, in the lab\'s starting state.');
         void this.session.start(this.lab.start);
-        return;
-      case 'list':
-        this.onList();
         return;
       default:
         return;

@@ -13,9 +13,9 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { NslabError } from '../errors.ts';
+import { ASSETS_DIR } from '../paths.ts';
 import {
   CACHE_FORMAT,
   commitImage,
@@ -72,7 +72,7 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
 const TERMINFO_NAMES = ['xterm-256color', 'xterm', 'xterm-color', 'screen-256color', 'screen', 'tmux-256color', 'tmux', 'linux', 'vt100', 'vt220', 'dumb'];
 const TERMINFO_DIRS = ['/etc/terminfo', '/lib/terminfo', '/usr/lib/terminfo', '/usr/share/terminfo'];
 
-const ESCAPE_SOURCE = fileURLToPath(new URL('../../assets/escape.c', import.meta.url));
+const ESCAPE_SOURCE = join(ASSETS_DIR, 'escape.c');
 const ESCAPE_DEST = 'usr/local/bin/escape';
 
 const ETC_FILES: ReadonlyArray<[string, string]> = [

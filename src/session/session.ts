@@ -56,6 +56,8 @@ export class Session {
   private closed = false;
   hooks: SessionHooks = {};
   onQuit: () => void = () => {};
+  /** Ctrl-g l: back to the lab list. */
+  onList: () => void = () => {};
 
   constructor(private readonly options: SessionOptions) {
     this.state = {
@@ -149,6 +151,9 @@ export class Session {
         return;
       case 'quit':
         this.onQuit();
+        return;
+      case 'list':
+        this.onList();
         return;
       case 'reset':
         if (!this.hooks.onCommand) {

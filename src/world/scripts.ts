@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ASSETS_DIR } from '../paths.ts';
 
-const scriptsDir = fileURLToPath(new URL('../../assets/world/', import.meta.url));
+const scriptsDir = join(ASSETS_DIR, 'world') + '/';
 const cache = new Map<string, string>();
 
 /**

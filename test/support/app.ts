@@ -22,7 +22,8 @@ export class AppUnderTest {
     this.stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'nslab-e2e-state-'));
     this.term = new Terminal({ cols, rows, allowProposedApi: true });
     const preload = options.preload ? ['--import', options.preload] : [];
-    this.pty = pty.spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/cli.ts', ...args], {
+    // The real entry point, as `npm start` and an installed `nslab` run it.
+    this.pty = pty.spawn(process.execPath, [...preload, 'bin/nslab.js', ...args], {
       name: 'xterm-256color',
       cols,
       rows,
