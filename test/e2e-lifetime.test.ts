@@ -2,21 +2,13 @@
  * However nslab ends — a signal, its terminal closing, SIGKILL, a crash — every lab process,
  * mount, namespace and veth is gone, and (but for SIGKILL) the terminal is restored.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { descendantsOf } from '../src/world/pids.ts';
 import { AppUnderTest } from './support/app.ts';
-import { eventually, hostSnapshot, isGone, leftoverProcesses, type HostSnapshot } from './support/host.ts';
+import { guardRealMachine, eventually, hostSnapshot, isGone } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
-let before: HostSnapshot;
-beforeAll(async () => {
-  await testRootfsTar();
-  before = hostSnapshot();
-});
-afterAll(() => {
-  expect(hostSnapshot()).toEqual(before);
-  expect(leftoverProcesses()).toEqual([]);
-});
+const before = guardRealMachine(testRootfsTar);
 
 /** Starts the playground, makes a veth and a mount in the lab, returns the app and every lab pid. */
 async function startBusyLab(preload?: string): Promise<{ app: AppUnderTest; pids: number[] }> {
@@ -37,7 +29,7 @@ describe('when nslab ends', () => {
       expect(await app.exited).toBe(0);
       expect(app.term.buffer.active.type).toBe('normal');
       expect(await eventually(() => pids.every(isGone))).toBe(true);
-      expect(hostSnapshot()).toEqual(before);
+      expect(hostSnapshot()).toEqual(before());
     });
   }
 
@@ -46,7 +38,7 @@ describe('when nslab ends', () => {
     process.kill(app.pid, 'SIGKILL');
     await app.exited;
     expect(await eventually(() => pids.every(isGone))).toBe(true);
-    expect(hostSnapshot()).toEqual(before);
+    expect(hostSnapshot()).toEqual(before());
   });
 
   it('on a crash it restores the terminal, says so, and leaves nothing', async () => {

@@ -8,21 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/01-chroot-escape.ts';
 import { formatVerdict, verifyLab } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
-import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
+import { guardRealMachine } from '../support/host.ts';
 import { openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
-let before: HostSnapshot;
-
-beforeAll(async () => {
-  await testRootfsTar();
-  before = hostSnapshot();
-});
-
-afterAll(() => {
-  expect(hostSnapshot()).toEqual(before);
-  expect(leftoverProcesses()).toEqual([]);
-});
+guardRealMachine(testRootfsTar);
 
 /** Asserts the pass/fail of every check of a step, showing `found` and both screens on a mismatch. */
 async function expectChecks(stage: Stage, stepId: string, want: Record<string, boolean>): Promise<Record<string, string>> {

@@ -11,21 +11,11 @@ import { checkContext } from '../../src/labs/context.ts';
 import { formatVerdict, verifyLab } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
 import type { Pane } from '../../src/term/pane.ts';
-import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
+import { guardRealMachine } from '../support/host.ts';
 import { openLab, outcomes, screenText, step, typeCommand } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
-let before: HostSnapshot;
-
-beforeAll(async () => {
-  await testRootfsTar();
-  before = hostSnapshot();
-});
-
-afterAll(() => {
-  expect(hostSnapshot()).toEqual(before);
-  expect(leftoverProcesses()).toEqual([]);
-});
+guardRealMachine(testRootfsTar);
 
 type Want = Record<string, boolean>;
 

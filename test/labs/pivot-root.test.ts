@@ -8,21 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/03-pivot-root.ts';
 import { verifyLab, formatVerdict } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
-import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
+import { guardRealMachine } from '../support/host.ts';
 import { openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
-let before: HostSnapshot;
-
-beforeAll(async () => {
-  await testRootfsTar();
-  before = hostSnapshot();
-});
-
-afterAll(() => {
-  expect(hostSnapshot()).toEqual(before);
-  expect(leftoverProcesses()).toEqual([]);
-});
+guardRealMachine(testRootfsTar);
 
 /** Asserts the pass/fail of each named check, showing `found` and the container screen on a mismatch. */
 async function expectChecks(stage: Stage, stepId: string, want: Record<string, boolean>): Promise<void> {

@@ -7,20 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/02-proc-leakage.ts';
 import { verifyLab, formatVerdict } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
-import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
+import { guardRealMachine } from '../support/host.ts';
 import { openLab, outcomes, screenText, solveUpTo, step, typeCommand, typeSolution } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
-let before: HostSnapshot;
-
-beforeAll(() => {
-  before = hostSnapshot();
-});
-
-afterAll(() => {
-  expect(hostSnapshot()).toEqual(before);
-  expect(leftoverProcesses()).toEqual([]);
-});
+guardRealMachine();
 
 /** The checks of a step that pass right now, by id. */
 async function passing(stepId: string, stage: Stage): Promise<Record<string, boolean>> {

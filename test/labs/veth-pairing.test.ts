@@ -7,21 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/05-veth-pairing.ts';
 import { formatVerdict, verifyLab } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
-import { hostSnapshot, leftoverProcesses, type HostSnapshot } from '../support/host.ts';
+import { guardRealMachine } from '../support/host.ts';
 import { openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
-let before: HostSnapshot;
-
-beforeAll(async () => {
-  await testRootfsTar();
-  before = hostSnapshot();
-});
-
-afterAll(() => {
-  expect(hostSnapshot()).toEqual(before);
-  expect(leftoverProcesses()).toEqual([]);
-});
+guardRealMachine(testRootfsTar);
 
 /** Asserts each named check's verdict; `found` must contain the given text when one is given. */
 async function expectChecks(stage: Stage, stepId: string, want: Record<string, boolean | [boolean, string]>): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { isAlive } from '../../src/kernel/proc.ts';
 import { descendantsOf } from '../../src/world/pids.ts';
 
@@ -51,4 +52,24 @@ export async function eventually(predicate: () => boolean, timeoutMs = 3000): Pr
     await new Promise((r) => setTimeout(r, 20));
   }
   return predicate();
+}
+
+/**
+ * The guard of every test file that starts lab worlds: before it, snapshot the real machine
+ * (and have the container image ready); after it, the mount table and links must be exactly
+ * as before and no process the file started may be left. Call it first in the file: vitest
+ * runs "after" hooks in reverse order, so the guard checks after the file's own clean-up.
+ */
+export function guardRealMachine(prepare: () => Promise<unknown> = async () => {}): () => HostSnapshot {
+  let before: HostSnapshot;
+  beforeAll(async () => {
+    await prepare();
+    before = hostSnapshot();
+  });
+  afterAll(() => {
+    expect(hostSnapshot()).toEqual(before);
+    expect(leftoverProcesses()).toEqual([]);
+  });
+  /** The snapshot taken before the file's tests, for tests that compare midway. */
+  return () => before;
 }
