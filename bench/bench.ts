@@ -4,7 +4,7 @@
  * a pane (PTY + emulator) against a bare PTY, keystroke echo latency in the other pane while
  * one pane floods, and peak RSS.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
@@ -35,6 +35,14 @@ async function until(predicate: () => boolean, timeoutMs = 30_000): Promise<void
 
 const bothPrompts = (host: string, container: string) => host.includes('root@host') && container.includes('root@container');
 
+/** Peak resident memory of a process, in MB (VmHWM, proc(5)). */
+function peakRssMB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
+
+const appPeakRss: number[] = [];
+
 async function appColdStart(): Promise<number[]> {
   const times: number[] = [];
   const stateDir = mkdtempSync(join(tmpdir(), 'nslab-bench-state-'));
@@ -43,6 +51,10 @@ async function appColdStart(): Promise<number[]> {
     const app = new AppUnderTest(['play'], { stateDir });
     await app.waitFor((s) => s.includes('root@host') && s.includes('root@container'), 'prompts', 30_000);
     times.push(performance.now() - started);
+    // Some work in both panes, then the app's own peak memory.
+    app.type('seq 1 200000\r\x07\tseq 1 200000\r');
+    await app.waitFor((s) => (s.match(/200000/g) ?? []).length >= 4, 'both panes drained', 30_000);
+    appPeakRss.push(peakRssMB(app.pid));
     app.type('\x07q');
     await app.exited;
   }
@@ -139,5 +151,6 @@ for (let i = 0; i < 3; i++) {
 line(`drain \`${FLOOD}\`, bare PTY`, bare);
 line(`drain \`${FLOOD}\`, lab pane (PTY+emulator)`, pane);
 line('keystroke echo in the other pane meanwhile', echo);
-console.log(`${'peak RSS of this process'.padEnd(44)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+line('peak RSS of the app (after 200k lines per pane)', appPeakRss, 'MB');
+console.log(`${'peak RSS of this bench process'.padEnd(44)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 process.exit(0);

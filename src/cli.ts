@@ -44,6 +44,17 @@ async function prepareInteractive(rootfs: string | undefined): Promise<string> {
 }
 
 /**
+ * Loads the full-screen UI. Ink renders only a final frame when it believes it runs in CI (the
+ * `CI` variable, read once when Ink is first loaded); nslab has already made sure it is on a
+ * real terminal, where a user with CI=1 in their shell still wants to see the lab.
+ */
+async function loadUi(): Promise<typeof import('../components/run.tsx')> {
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  return import('../components/run.tsx');
+}
+
+/**
  * Starts opening the first stage at once: the lab world runs in its own processes, so it comes
  * up while this process is still loading the UI.
  */
@@ -71,7 +82,7 @@ export function buildProgram(): Command {
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
-      const { runApp } = await import('../components/run.tsx');
+      const { runApp } = await loadUi();
       await runApp(Promise.resolve(labs), tar, start);
     });
 
@@ -82,7 +93,7 @@ export function buildProgram(): Command {
     .action(async (options: { rootfs?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
       const stage = openEarly(PLAYGROUND, tar, false);
-      const { runApp } = await import('../components/run.tsx');
+      const { runApp } = await loadUi();
       // The lab files are only needed for Ctrl-g l; load them once the playground is up.
       const labs = stage.then(
         () => loadLabs(),

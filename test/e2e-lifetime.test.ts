@@ -2,17 +2,23 @@
  * However nslab ends — a signal, its terminal closing, SIGKILL, a crash — every lab process,
  * mount, namespace and veth is gone, and (but for SIGKILL) the terminal is restored.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../src/world/pids.ts';
 import { AppUnderTest } from './support/app.ts';
 import { guardRealMachine, eventually, hostSnapshot, isGone } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 const before = guardRealMachine(testRootfsTar);
+const started: AppUnderTest[] = [];
+// Whatever a test did, no app outlives the file (the guard then checks nothing was left).
+afterAll(() => {
+  for (const app of started) app.kill();
+});
 
 /** Starts the playground, makes a veth and a mount in the lab, returns the app and every lab pid. */
 async function startBusyLab(preload?: string): Promise<{ app: AppUnderTest; pids: number[] }> {
   const app = new AppUnderTest(['play'], { preload });
+  started.push(app);
   await app.waitFor((s) => s.includes('root@host:~#') && s.includes('root@container:/#'), 'both prompts');
   app.type('\x07\tip link add nslab-v0 type veth peer name nslab-v1 && mount -t tmpfs nslab-t /mnt && echo made-$((6*7))\r');
   await app.waitFor(() => app.half('left').includes('made-42'), 'veth and mount made in the lab');
