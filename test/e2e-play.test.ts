@@ -56,6 +56,24 @@ it('passes keys through byte for byte: arrows, F-keys, Alt, Ctrl-C', async () =>
   await app.waitFor(() => /▶ host · bash/.test(app.half('left')), 'cat interrupted, bash back in the foreground');
 });
 
+it('runs full-screen programs on the alternate screen and restores the shell screen after', async () => {
+  app.type('clear; echo before-top\r');
+  await app.waitFor(() => app.half('left').includes('before-top'), 'the marker on the shell screen');
+  // less switches to the alternate screen (smcup) and back on exit; procps top does not.
+  app.type('seq 1 500 | less\r');
+  await app.waitFor(() => /[┃│]1\s/.test(app.half('left')) && !app.half('left').includes('before-top'), 'less on the alternate screen');
+  app.type('G'); // keys reach less: jump to the end
+  await app.waitFor(() => /[┃│]500\s/.test(app.half('left')), 'less showing the last line');
+  app.type('q');
+  await app.waitFor(() => app.half('left').includes('before-top') && /▶ host · bash/.test(app.half('left')), 'the shell screen back');
+});
+
+it('answers programs that query the terminal (cursor position report)', async () => {
+  // DSR 6: the program asks where the cursor is and blocks until the terminal answers.
+  app.type(`printf '\\033[6n'; IFS='[;' read -rs -d R _ row col; echo "cursor-at-$row-$col"\r`);
+  await app.waitFor(() => /cursor-at-\d+-1\b/.test(app.half('left')), 'the answer read by the shell');
+});
+
 it('resizes both panes and their PTYs with the outer terminal', async () => {
   app.resize(140, 40);
   // The resize is debounced; wait for the frame drawn at the new size (68 + 2 border columns).
