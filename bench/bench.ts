@@ -53,7 +53,7 @@ async function appColdStart(): Promise<number[]> {
     times.push(performance.now() - started);
     // Some work in both panes, then the app's own peak memory.
     app.type('seq 1 200000\r\x07\tseq 1 200000\r');
-    await app.waitFor((s) => (s.match(/200000/g) ?? []).length >= 4, 'both panes drained', 30_000);
+    await app.waitFor(() => /[┃│]200000\s/.test(app.half('left')) && /[┃│]200000\s/.test(app.half('right')), 'both panes drained', 30_000);
     appPeakRss.push(peakRssMB(app.pid));
     app.type('\x07q');
     await app.exited;

@@ -51,6 +51,8 @@ export const ROOTFS_OPTIONAL_TOOLS: readonly string[] = [
   'whoami', 'pwd', 'chmod', 'mknod', 'basename', 'dirname', 'cut', 'sort', 'find', 'du',
   // Terminal basics a student reaches for: `clear`, `stty size`, `tput cols`.
   'stty', 'clear', 'tput',
+  // Everyday coreutils for loops and quick experiments.
+  'seq', 'date', 'yes', 'xargs', 'od',
 ];
 
 /** Every tool the host rootfs carries when the machine has it, in this order. */
