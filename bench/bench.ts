@@ -2,12 +2,15 @@
  * `npm run bench`: numbers, not pass/fail. Cold start to both prompts (through the real app
  * and through a bare stage), lab world and container start, draining `seq 1 2000000` through
  * a pane (PTY + emulator) against a bare PTY, keystroke echo latency in the other pane while
- * one pane floods, and peak RSS.
+ * one pane floods, how long each lab's checks take, doctor, and peak RSS.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
+import { checkPrerequisites } from '../src/doctor.ts';
+import { loadLabs } from '../src/labs/catalog.ts';
+import { runChecks, typeSolution } from '../src/labs/runner.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
 import { PLAYGROUND, Stage, screenText } from '../src/world/stage.ts';
 import { AppUnderTest } from '../test/support/app.ts';
@@ -128,11 +131,49 @@ async function drainPane(tar: string): Promise<{ drain: number; echo: number[] }
   return { drain, echo };
 }
 
+/** How long a step's checks take, on the starting state and after the solution (slowest step). */
+async function checkTimes(tar: string): Promise<void> {
+  for (const lab of await loadLabs()) {
+    const stage = await Stage.open(lab.start, tar, { cols: 100, rows: 30 });
+    await Promise.all([stage.host.settled(2000), stage.container.settled(2000)]);
+    const before: number[] = [];
+    const after: number[] = [];
+    for (const step of lab.steps) {
+      before.push(await medianRun(() => runChecks(step, stage)));
+      await typeSolution(step, stage);
+      after.push(await medianRun(() => runChecks(step, stage)));
+    }
+    await stage.close();
+    console.log(`${`checks of a step, ${lab.id}`.padEnd(44)} slowest step: ${Math.max(...before).toFixed(1)} ms failing, ${Math.max(...after).toFixed(1)} ms passing`);
+  }
+}
+
+async function medianRun(work: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await work();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+async function doctorTimes(): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    await checkPrerequisites();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 const rootfsStarted = performance.now();
 const image = await ensureHostRootfs();
 const rootfsMs = performance.now() - rootfsStarted;
 console.log(`nslab bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} runs each\n`);
 console.log(`container image: ${(image.bytes / 1e6).toFixed(1)} MB (${image.description}); ready in ${rootfsMs.toFixed(0)} ms`);
+line('nslab doctor (all prerequisites)', await doctorTimes());
 line('cold start, app launch to both prompts', await appColdStart());
 const stage = await stageStart(image.tarPath);
 line('stage open to both prompts', stage.total);
@@ -151,6 +192,7 @@ for (let i = 0; i < 3; i++) {
 line(`drain \`${FLOOD}\`, bare PTY`, bare);
 line(`drain \`${FLOOD}\`, lab pane (PTY+emulator)`, pane);
 line('keystroke echo in the other pane meanwhile', echo);
+await checkTimes(image.tarPath);
 line('peak RSS of the app (after 200k lines per pane)', appPeakRss, 'MB');
 console.log(`${'peak RSS of this bench process'.padEnd(44)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 process.exit(0);

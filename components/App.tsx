@@ -1,4 +1,4 @@
-import React, { useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import type { Navigator } from '../src/navigator.ts';
 import { LabList } from './LabList.tsx';
 import { LabPanel } from './LabPanel.tsx';

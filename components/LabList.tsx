@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import { describeProgress, type Progress } from '../src/labs/progress.ts';
 import type { Lab } from '../src/labs/types.ts';

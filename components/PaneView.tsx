@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { Pane } from '../src/term/pane.ts';
 import { renderScreen } from '../src/term/render.ts';

@@ -1,4 +1,4 @@
-import React, { useSyncExternalStore, type ReactNode } from 'react';
+import { useSyncExternalStore, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import { MIN_COLUMNS, MIN_ROWS } from '../src/layout.ts';
 import type { Session } from '../src/session/session.ts';

@@ -1,5 +1,4 @@
 /** The full-screen app wired to the terminal: `nslab`, `nslab <lab-id>`, `nslab play`. */
-import React from 'react';
 import type { Lab } from '../src/labs/types.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
 import { Navigator } from '../src/navigator.ts';

@@ -6,18 +6,19 @@
 import { Command, Option } from 'commander';
 import { NslabError } from './errors.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
-import { loadLabs } from './labs/catalog.ts';
-import { ProgressStore, describeProgress } from './labs/progress.ts';
 import type { Lab } from './labs/types.ts';
-import { formatVerdict, verifyLab } from './labs/verify.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
-import { importRootfs } from './rootfs/import.ts';
 import { computeLayout } from './layout.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
 import type { Start } from '../components/run.tsx';
 
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
+
+// Loaded when needed, not at start: the playground's first prompt waits for none of them
+// (zod, node-tar and the lab files cost about a tenth of a second to load).
+const loadLabs = async () => (await import('./labs/catalog.ts')).loadLabs();
+const importRootfs = async (path: string) => (await import('./rootfs/import.ts')).importRootfs(path);
 
 async function containerImage(rootfs: string | undefined): Promise<string> {
   const image = rootfs ? await importRootfs(rootfs) : await ensureHostRootfs();
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
+      if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
       await runApp(Promise.resolve(labs), tar, start);
     });
@@ -93,6 +95,8 @@ export function buildProgram(): Command {
     .action(async (options: { rootfs?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
       const stage = openEarly(PLAYGROUND, tar, false);
+      // Let the stage open first: its shells then start in their own processes while Ink loads.
+      await stage.catch(() => {});
       const { runApp } = await loadUi();
       // The lab files are only needed for Ctrl-g l; load them once the playground is up.
       const labs = stage.then(
@@ -108,6 +112,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const labs = await loadLabs();
+      const { ProgressStore, describeProgress } = await import('./labs/progress.ts');
       const { progress, warning } = new ProgressStore().load();
       if (warning) process.stderr.write(`nslab: ${warning}\n`);
       const rows = labs.map((lab) => ({
@@ -138,6 +143,7 @@ export function buildProgram(): Command {
       const chosen = options.all ? labs : labs.filter((l) => l.id === labId);
       if (chosen.length === 0) throw unknownLab(labId!, labs);
       const tar = await containerImage(options.rootfs);
+      const { formatVerdict, verifyLab } = await import('./labs/verify.ts');
       const verdicts = [];
       for (const lab of chosen) {
         const verdict = await verifyLab(lab, tar);

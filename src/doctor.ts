@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PrerequisiteError } from './errors.ts';
 import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
 import { LAB_UID_WHEN_ROOT } from './world/identity.ts';
+import { MIN_COLUMNS, MIN_ROWS } from './layout.ts';
 
 export interface Prerequisite {
   id: string;
@@ -41,8 +42,8 @@ export interface DoctorOptions {
   timeoutMs?: number;
 }
 
-export const MIN_COLUMNS = 100;
-export const MIN_ROWS = 24;
+// The size two panes need side by side comes from the layout.
+export { MIN_COLUMNS, MIN_ROWS };
 
 const UTIL_LINUX_FIX = 'sudo apt-get install util-linux mount';
 

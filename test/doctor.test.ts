@@ -79,12 +79,9 @@ function sysctlDir(values: Record<string, string>): string {
 }
 
 describe('doctor on this machine', () => {
-  it('finds every required prerequisite, quickly', async () => {
-    const started = performance.now();
+  // How long it takes is measured by `npm run bench`, not asserted here.
+  it('finds every required prerequisite', async () => {
     const list = await checkPrerequisites();
-    const elapsed = performance.now() - started;
-    console.log(`checkPrerequisites took ${elapsed.toFixed(1)} ms\n${formatReport(list)}`);
-    expect(elapsed).toBeLessThan(300);
 
     expect(list.map((p) => p.id)).toEqual(IDS);
     for (const p of list) expect(p.required, p.id).toBe(REQUIRED.has(p.id));

@@ -188,15 +188,11 @@ describe('host rootfs build', () => {
 
   it('takes the cache on a second call: same key, same file, not rewritten', async () => {
     const before = statSync(image.tarPath);
-    const t0 = performance.now();
     const again = await ensureHostRootfs({ cacheDir });
-    const hitMs = performance.now() - t0;
-    console.log(`[rootfs] cache hit ${hitMs.toFixed(1)} ms (cold ${coldMs.toFixed(0)} ms)`);
     expect(again).toEqual(image);
     const after = statSync(again.tarPath);
     expect(after.mtimeMs).toBe(before.mtimeMs);
     expect(after.ino).toBe(before.ino);
-    expect(hitMs).toBeLessThan(coldMs);
   });
 
   it('builds the same bytes twice (deterministic), and leaves no temp files', async () => {

@@ -118,14 +118,6 @@ describe('pivot-root lab, step by step', () => {
     // The container's /proc stays its own after the old root is gone.
     await expectChecks(stage, 'proc', { 'own-proc': true });
   });
-
-  it('runs its checks in milliseconds', async () => {
-    for (const s of lab.steps) {
-      const t0 = performance.now();
-      await outcomes(lab, s.id, stage);
-      expect(performance.now() - t0, s.id).toBeLessThan(250);
-    }
-  });
 });
 
 describe('pivot-root lab, reference sequence', () => {

@@ -166,15 +166,6 @@ describe('any names, any subnet, any order', () => {
     await expectChecks(stage, 'ping', { 'host-pinged-container': false, 'container-pinged-host': true });
     await typeCommand(stage.host, 'ping -c 1 -W 1 10.9.0.6');
     await expectChecks(stage, 'ping', allChecks('ping', true));
-
-    // Checks are meant to take milliseconds; the veth probe (ip, nsenter ip) is the slow part.
-    for (const s of lab.steps) {
-      const started = performance.now();
-      await outcomes(lab, s.id, stage);
-      const ms = performance.now() - started;
-      console.log(`veth-pairing ${s.id}: checks ran in ${ms.toFixed(1)} ms`);
-      expect(ms, s.id).toBeLessThan(500);
-    }
   });
 });
 
