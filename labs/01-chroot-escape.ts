@@ -17,7 +17,8 @@
  * - /proc/<pid>/mountinfo lists only the mounts reachable from that process's root, with paths
  *   relative to it: after pivot_root the old root shows as /old_root until it is detached.
  */
-import { readlinkSync, statSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
+import { readlinkAs, statAs } from '../src/kernel/in-root.ts';
 import { findMount, readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
 import { cwdIdentity, readStatus, sameIdentity, type FileIdentity } from '../src/kernel/proc.ts';
 import type { CheckContext } from '../src/labs/context.ts';
@@ -34,12 +35,8 @@ const ESCAPE = '/usr/local/bin/escape';
 
 /** dev+ino of a path as the lab host sees it. */
 function labHostIdentity(ctx: CheckContext, path: string): FileIdentity | null {
-  try {
-    const st = statSync(`/proc/${ctx.labHost}/root${path}`, { bigint: true });
-    return { dev: st.dev, ino: st.ino };
-  } catch {
-    return null;
-  }
+  const st = statAs(ctx.labHost, path);
+  return st && { dev: st.dev, ino: st.ino };
 }
 
 function paneProcess(ctx: CheckContext, pane: PaneName): string {
@@ -62,7 +59,7 @@ function link(path: string): string | null {
 function labHostProcMounts(ctx: CheckContext, pid: number, mounts: readonly MountEntry[]): string[] {
   const labPidNs = link(`/proc/${ctx.labHost}/ns/pid`);
   const points = [...new Set(mounts.filter((m) => m.fsType === 'proc').map((m) => m.mountPoint))];
-  return points.filter((mp) => labPidNs !== null && link(`/proc/${pid}/root${mp === '/' ? '' : mp}/1/ns/pid`) === labPidNs);
+  return points.filter((mp) => labPidNs !== null && readlinkAs(pid, `${mp === '/' ? '' : mp}/1/ns/pid`) === labPidNs);
 }
 
 /** Where a directory is, for messages, by identity. */

@@ -16,7 +16,7 @@
  *   `mount -t proc` is refused with EPERM. So /proc is mounted before the old root goes.
  */
 import { readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
-import { statSync } from 'node:fs';
+import { statAs } from '../src/kernel/in-root.ts';
 import { readProcText, readStatus } from '../src/kernel/proc.ts';
 import { describeProcess, rootKind, ROOT_KIND_TEXT, visiblePids } from '../src/labs/facts.ts';
 import type { CheckContext } from '../src/labs/context.ts';
@@ -80,8 +80,8 @@ function namespaceRootIsRootfs(ctx: CheckContext, pid: number): Promise<boolean 
       const probe = await ctx.exec(`exec nsenter -t ${labHostPid} -m -- stat -c '%d %i' /`);
       const match = /^(\d+) (\d+)\n$/.exec(probe.stdout);
       if (probe.code !== 0 || !match) return null;
-      const rootfs = statSync(`/proc/${ctx.labHost}/root${ctx.rootfs}`, { bigint: true });
-      return BigInt(match[1]!) === rootfs.dev && BigInt(match[2]!) === rootfs.ino;
+      const rootfs = statAs(ctx.labHost, ctx.rootfs);
+      return rootfs !== null && BigInt(match[1]!) === rootfs.dev && BigInt(match[2]!) === rootfs.ino;
     })();
     perContext.set(pid, answer);
   }

@@ -55,3 +55,35 @@ const tcgetpgrpFn = libc.func('int tcgetpgrp(int fd)');
 export function tcgetpgrp(fd: number): number {
   return checked('tcgetpgrp', [fd], () => tcgetpgrpFn(fd) as number);
 }
+
+// openat2(2) has no glibc wrapper on Debian 12; it has the same number on every architecture
+// (it was added after the syscall tables were unified, see include/uapi/asm-generic/unistd.h).
+const SYS_OPENAT2 = 437;
+const syscallFn = libc.func('long syscall(long number, ...)');
+/** Resolve the path as if `dirfd` were the root: absolute symlinks and ".." stay inside it. */
+export const RESOLVE_IN_ROOT = 0x10;
+/** Refuse /proc magic links (/proc/<pid>/root, /fd/<n>, /exe): they jump to other trees. */
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+
+/**
+ * openat2(2): opens `path` relative to `dirfd` with the `resolve` restrictions; returns an fd.
+ * `struct open_how` is three u64: flags, mode, resolve.
+ */
+export function openat2(dirfd: number, path: string, flags: number, resolve: number): number {
+  const how = Buffer.alloc(24);
+  how.writeBigUInt64LE(BigInt(flags), 0);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  return checked('openat2', [dirfd, path, flags, resolve], () =>
+    Number(syscallFn(SYS_OPENAT2, 'int', dirfd, 'str', path, 'void *', how, 'size_t', how.length)),
+  );
+}
+
+const readlinkatFn = libc.func('long readlinkat(int dirfd, const char *path, _Out_ uint8_t *buf, size_t size)');
+
+/** The target of the symlink `fd` refers to (opened with O_PATH | O_NOFOLLOW), readlinkat(2) with "". */
+export function readlinkFd(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  const length = checked('readlinkat', [fd, ''], () => Number(readlinkatFn(fd, '', buf, buf.length)));
+  return buf.subarray(0, length).toString('utf8');
+}
+

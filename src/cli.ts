@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { NslabError } from './errors.ts';
+import { printable } from './printable.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
 import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
@@ -171,7 +172,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     if (error instanceof NslabError) {
-      process.stderr.write(`nslab: ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+      // Messages can quote lab output (a tar error naming a hostile file); keep lines intact.
+      const safe = (text: string) => text.split('\n').map(printable).join('\n');
+      process.stderr.write(`nslab: ${safe(error.message)}\n${error.hint ? `${safe(error.hint)}\n` : ''}`);
     } else {
       const detail = process.env.NSLAB_DEBUG ? (error as Error).stack : (error as Error).message;
       process.stderr.write(`nslab: unexpected error: ${detail}\nPlease report it; NSLAB_DEBUG=1 shows the details.\n`);

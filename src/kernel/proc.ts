@@ -171,6 +171,11 @@ export function listChildren(pid: number, opts: { scan?: boolean } = {}): number
 // ---------------------------------------------------------------------------------------------
 // cmdline, environ
 
+/** The process's command name (proc(5) comm, at most 15 bytes, set by the process itself); null when gone. */
+export function readComm(pid: number): string | null {
+  return readProcText(pid, 'comm')?.replace(/\n$/, '') ?? null;
+}
+
 /** argv of the process; [] for a zombie or a kernel thread; null when gone. */
 export function readCmdline(pid: number): string[] | null {
   const text = readProcText(pid, 'cmdline');

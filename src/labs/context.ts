@@ -3,7 +3,7 @@
  * moment the checks run, plus a few ways to look at files and run probes in the lab host.
  * Everything is read through /proc from the real machine; nothing here trusts typed text.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsAs, listAs, readFileAs } from '../kernel/in-root.ts';
 import type { Stage } from '../world/stage.ts';
 import type { ExecResult } from '../world/world.ts';
 import { LAB_HOST_PID_LEVEL, LAB_HOST_ROOTFS } from '../world/world.ts';
@@ -35,7 +35,6 @@ export interface CheckContext {
 
 export function checkContext(stage: Stage): CheckContext {
   const world = stage.world;
-  const asProcess = (pid: number, path: string) => `/proc/${pid}/root${path.startsWith('/') ? '' : '/'}${path}`;
   const realPid = (labHostPid: number) => findRealPid(world.anchorPid, labHostPid, LAB_HOST_PID_LEVEL);
   return {
     labHost: world.labHostPid,
@@ -48,28 +47,9 @@ export function checkContext(stage: Stage): CheckContext {
       return realPid(Number(text));
     },
     realPid,
-    readFileAs(pid, path) {
-      try {
-        return readFileSync(asProcess(pid, path), 'utf8');
-      } catch {
-        return null;
-      }
-    },
-    existsAs(pid, path) {
-      try {
-        statSync(asProcess(pid, path));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    listAs(pid, path) {
-      try {
-        return readdirSync(asProcess(pid, path));
-      } catch {
-        return null;
-      }
-    },
+    readFileAs,
+    existsAs,
+    listAs,
     exec: (script) => world.exec(script),
   };
 }

@@ -2,9 +2,10 @@
  * Kernel facts that many checks ask about, phrased the way the panel reports them. Each reads
  * /proc from the real machine; none trusts anything typed in a pane.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statAs } from '../kernel/in-root.ts';
 import { compareNamespaces, readNamespaces, type NsType } from '../kernel/namespaces.ts';
-import { rootIdentity, sameIdentity, type FileIdentity } from '../kernel/proc.ts';
+import { readComm, rootIdentity, sameIdentity } from '../kernel/proc.ts';
+import { printable } from '../printable.ts';
 import type { CheckContext } from './context.ts';
 
 /** Whether `pid` has its own namespace of `type`, or shares the lab host's. */
@@ -17,21 +18,13 @@ export function shareNamespace(a: number, b: number, type: NsType): boolean {
   return compareNamespaces(readNamespaces(a), readNamespaces(b))[type] === 'shared';
 }
 
-function identityOf(path: string): FileIdentity | null {
-  try {
-    const st = statSync(path, { bigint: true });
-    return { dev: st.dev, ino: st.ino };
-  } catch {
-    return null;
-  }
-}
-
 /** What a process's root directory is: the lab host's root, the container rootfs, or elsewhere. */
 export function rootKind(ctx: CheckContext, pid: number): 'lab-host' | 'rootfs' | 'other' | 'gone' {
   const root = rootIdentity(pid);
   if (!root) return 'gone';
   if (sameIdentity(root, rootIdentity(ctx.labHost))) return 'lab-host';
-  if (sameIdentity(root, identityOf(`/proc/${ctx.labHost}/root${ctx.rootfs}`))) return 'rootfs';
+  const rootfs = statAs(ctx.labHost, ctx.rootfs);
+  if (rootfs && sameIdentity(root, { dev: rootfs.dev, ino: rootfs.ino })) return 'rootfs';
   return 'other';
 }
 
@@ -52,9 +45,6 @@ export function visiblePids(ctx: CheckContext, pid: number): number[] | null {
 /** "bash (pid 1234)" for messages; pids are real ones, as nslab sees them. */
 export function describeProcess(pid: number | null): string {
   if (pid === null) return 'no process (the pane has exited)';
-  try {
-    return `${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (pid ${pid})`;
-  } catch {
-    return `pid ${pid} (gone)`;
-  }
+  const comm = readComm(pid);
+  return comm === null ? `pid ${pid} (gone)` : `${printable(comm)} (pid ${pid})`;
 }

@@ -1,4 +1,5 @@
 /** Running a step's checks, and typing a step's reference solution into the panes. */
+import { printable } from '../printable.ts';
 import type { Pane } from '../term/pane.ts';
 import type { Stage } from '../world/stage.ts';
 import { checkContext } from './context.ts';
@@ -12,7 +13,13 @@ export interface CheckOutcome extends CheckResult {
 /** Runs every check of a step against the stage's kernel state right now. */
 export async function runChecks(step: Step, stage: Stage): Promise<CheckOutcome[]> {
   const ctx = checkContext(stage);
-  return Promise.all(step.checks.map(async (check) => ({ id: check.id, title: check.title, ...(await runOne(check, ctx)) })));
+  return Promise.all(
+    step.checks.map(async (check) => {
+      const result = await runOne(check, ctx);
+      // `found` quotes what the lab shows (names, paths, file text): never raw to a terminal.
+      return { id: check.id, title: check.title, pass: result.pass, expected: printable(result.expected), found: printable(result.found) };
+    }),
+  );
 }
 
 async function runOne(check: Check, ctx: ReturnType<typeof checkContext>): Promise<CheckResult> {

@@ -1,6 +1,7 @@
 /** What a pane's title says about the namespaces of the process in its foreground. */
-import { readFileSync } from 'node:fs';
 import { NS_TYPES, compareNamespaces, readNamespaces, type NsType } from '../kernel/namespaces.ts';
+import { readComm } from '../kernel/proc.ts';
+import { printable } from '../printable.ts';
 
 export interface NamespaceSummary {
   readonly command: string;
@@ -16,16 +17,9 @@ export function summarizeNamespaces(pid: number, labHostPid: number): NamespaceS
   if (!mine || !host) return null;
   const relation = compareNamespaces(mine, host);
   return {
-    command: readComm(pid),
+    command: printable(readComm(pid) ?? '?'),
     shared: NS_TYPES.filter((t) => relation[t] === 'shared'),
     own: NS_TYPES.filter((t) => relation[t] === 'own'),
   };
 }
 
-function readComm(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
-}

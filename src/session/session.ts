@@ -4,6 +4,7 @@
  * Ink views subscribe and read `view`.
  */
 import { computeLayout, type Layout } from '../layout.ts';
+import { printable } from '../printable.ts';
 import { PrefixKeyMachine, encodeForPane, type KeyCommand } from '../term/keys.ts';
 import { Stage, type StageSpec } from '../world/stage.ts';
 import { summarizeNamespaces, type NamespaceSummary } from './namespace-summary.ts';
@@ -204,6 +205,9 @@ export class Session {
   }
 
   private update(patch: Partial<SessionView>): void {
+    // Errors and notices may quote a tool's output from inside the lab.
+    if (patch.error) patch = { ...patch, error: printable(patch.error) };
+    if (patch.notice) patch = { ...patch, notice: printable(patch.notice) };
     this.state = { ...this.state, ...patch, frame: this.state.frame + 1 };
     for (const listener of this.listeners) listener();
   }

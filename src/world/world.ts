@@ -9,7 +9,8 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
 import { labIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
@@ -141,13 +142,9 @@ export class LabWorld {
     });
   }
 
-  /** A file of the lab host, read from the real machine through /proc/<pid>/root. */
+  /** A file of the lab host, as the lab host sees it (src/kernel/in-root.ts says why not a plain read). */
   readLabHostFile(path: string): string | null {
-    try {
-      return readFileSync(`/proc/${this.labHostPid}/root${path}`, 'utf8');
-    } catch {
-      return null;
-    }
+    return readFileAs(this.labHostPid, path);
   }
 
   /** Real pid of the process the lab host knows as `labHostPid`, searched under `treeRoot`. */

@@ -1,0 +1,60 @@
+/**
+ * nslab reads a lab process's files as that process would: symlinks resolve inside its root,
+ * and content it could not read itself stays unread, even when nslab runs as root.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { existsAs, listAs, readFileAs, readlinkAs, statAs } from '../src/kernel/in-root.ts';
+import { LabWorld } from '../src/world/world.ts';
+import { guardRealMachine } from './support/host.ts';
+import { testRootfsTar } from './support/rootfs.ts';
+
+guardRealMachine(testRootfsTar);
+
+let world: LabWorld;
+let realDir: string;
+const SECRET = 'REAL-MACHINE-SECRET';
+
+beforeAll(async () => {
+  // A real file outside the lab, readable only by its owner (root here).
+  realDir = mkdtempSync('/tmp/nslab-in-root-');
+  writeFileSync(join(realDir, 'secret'), SECRET);
+  chmodSync(join(realDir, 'secret'), 0o600);
+  world = await LabWorld.start({ rootfsTar: await testRootfsTar() });
+  await world.exec(`mkdir -p /root/trap && cd /root/trap && echo lab-text > mine &&
+    ln -s ${realDir}/secret abs-link && ln -s ../../../../..${realDir}/secret dotdot-link &&
+    ln -s /proc/1/root/etc/hostname magic-link && ln -s /etc/shadow shadow-link && ln -s ${realDir} dir-link`);
+});
+
+afterAll(async () => {
+  await world.stop();
+  rmSync(realDir, { recursive: true, force: true });
+});
+
+it('reads what the lab itself can read', () => {
+  const lab = world.labHostPid;
+  expect(readFileAs(lab, '/root/trap/mine')).toBe('lab-text\n');
+  expect(readFileAs(lab, '/etc/hostname')).not.toBeNull(); // world-readable, bound from the real /etc
+  expect(listAs(lab, '/root/trap')).toContain('mine');
+  expect(readlinkAs(lab, '/root/trap/abs-link')).toBe(`${realDir}/secret`);
+});
+
+it('never follows a lab symlink out to the real machine', () => {
+  const lab = world.labHostPid;
+  // The naive read, through the magic link, is the hole: the absolute symlink resolves on the real machine.
+  expect(readFileSync(`/proc/${lab}/root/root/trap/abs-link`, 'utf8')).toBe(SECRET);
+  for (const link of ['abs-link', 'dotdot-link', 'magic-link']) {
+    expect(readFileAs(lab, `/root/trap/${link}`), link).toBeNull();
+  }
+  expect(existsAs(lab, '/root/trap/abs-link')).toBe(false); // resolves to the lab's own /tmp
+  expect(listAs(lab, '/root/trap/dir-link')).toBeNull();
+  expect(statAs(lab, '/root/trap/dotdot-link')).toBeNull();
+});
+
+it('does not read, on the lab\'s behalf, a real file the lab cannot read', () => {
+  const lab = world.labHostPid;
+  expect(existsAs(lab, '/etc/shadow')).toBe(true); // the real /etc is bound into the lab...
+  expect(readFileAs(lab, '/etc/shadow')).toBeNull(); // ...but lab root may not read it, so nor does nslab
+  expect(readFileAs(lab, '/root/trap/shadow-link')).toBeNull();
+});
