@@ -87,3 +87,18 @@ export function readlinkFd(fd: number): string {
   return buf.subarray(0, length).toString('utf8');
 }
 
+const fcntlFn = libc.func('int fcntl(int fd, int cmd, ...)');
+const F_GETFD = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/**
+ * Marks `fd` close-on-exec (fcntl(2) F_SETFD), so that no program nslab starts inherits it.
+ * node-pty leaves its PTY master fds inheritable; without this each pane's shell would hold
+ * the other pane's master and could type into it.
+ */
+export function setCloseOnExec(fd: number): void {
+  const flags = checked('fcntl', [fd, 'F_GETFD'], () => fcntlFn(fd, F_GETFD) as number);
+  checked('fcntl', [fd, 'F_SETFD', flags | FD_CLOEXEC], () => fcntlFn(fd, F_SETFD, 'int', flags | FD_CLOEXEC) as number);
+}
+

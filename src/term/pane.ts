@@ -9,7 +9,7 @@
 import pty, { type IPty } from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
-import { tcgetpgrp } from '../../native/libc.ts';
+import { setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
 
 const { Terminal } = xtermHeadless;
 const { Unicode11Addon } = unicode11;
@@ -64,6 +64,7 @@ export class Pane {
       rows: options.rows,
       env: options.env,
     });
+    setCloseOnExec(this.masterFd);
     this.pty.onData((data) => this.receive(data));
     // Programs that query the terminal (cursor position, device attributes) wait for the
     // answer; the emulator produces it and it must go back to the program.
@@ -139,6 +140,11 @@ export class Pane {
     this.exitListeners.push(listener);
   }
 
+  /** The PTY master (node-pty keeps it in a private field). */
+  private get masterFd(): number {
+    return (this.pty as unknown as { _fd: number })._fd;
+  }
+
   /** Real pid of the process node-pty started (the session leader of this terminal). */
   get pid(): number {
     return this.pty.pid;
@@ -168,7 +174,7 @@ export class Pane {
     if (this.exit) return null;
     try {
       // 0: the terminal has no foreground process group (yet, or any more).
-      return tcgetpgrp((this.pty as unknown as { _fd: number })._fd) || null;
+      return tcgetpgrp(this.masterFd) || null;
     } catch {
       return null;
     }

@@ -9,7 +9,8 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
+import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
 import { labIdentity, type LabIdentity } from './identity.ts';
@@ -56,6 +57,7 @@ export class LabWorld {
   }
 
   static async start(options: WorldOptions): Promise<LabWorld> {
+    closeInheritedFdsOnExec();
     const identity = options.identity ?? labIdentity();
     const argv = [
       ...identity.launchPrefix,
@@ -157,6 +159,23 @@ export class LabWorld {
     if (this.exited) return;
     this.anchor.kill('SIGKILL');
     await this.whenExited;
+  }
+}
+
+/**
+ * Marks every fd beyond stdio close-on-exec: whatever nslab inherited from the shell that
+ * started it (a pipe, a file, a socket) must not reach the lab, where no namespace would stop
+ * its use. Node opens its own fds close-on-exec already; this catches the inherited ones.
+ */
+function closeInheritedFdsOnExec(): void {
+  for (const entry of readdirSync('/proc/self/fd')) {
+    const fd = Number(entry);
+    if (fd <= 2) continue;
+    try {
+      setCloseOnExec(fd);
+    } catch {
+      // the fd of the directory listing itself, already closed
+    }
   }
 }
 
