@@ -34,7 +34,7 @@ export class Navigator {
     private readonly rootfsTar: string,
     size: { columns: number; rows: number },
   ) {
-    const { progress, warning } = store.load();
+    const { progress, warning } = this.loadProgress();
     this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning, ...size, frame: 0 };
     const resume = labs.findIndex((lab) => progress.labs[lab.id] && !progress.labs[lab.id]!.done);
     if (resume > 0) this.state = { ...this.state, screen: { kind: 'list', selected: resume } };
@@ -51,45 +51,61 @@ export class Navigator {
 
   /** The labs, when they arrive after the screen opened (the playground does not wait for them). */
   setLabs(labs: readonly Lab[]): void {
-    const { progress } = this.store.load();
+    const { progress } = this.loadProgress();
     this.update({ labs, progress });
   }
 
+  // Each open switches the screen before its first await: a second key in the same input
+  // chunk then goes to the new screen instead of opening another session beside it.
+
   async openLab(id: string, prepared?: Promise<Stage>): Promise<void> {
     const lab = this.state.labs.find((l) => l.id === id);
-    if (!lab) throw new Error(`no lab ${id}`);
-    await this.leave();
+    if (!lab) return;
+    const previous = this.state.screen;
     const session = this.newSession(true);
     const controller = new LabController(lab, session, this.store);
     this.update({ screen: { kind: 'lab', lab: controller, session } });
+    await closeScreen(previous);
     await controller.open(prepared);
   }
 
   async openPlayground(prepared?: Promise<Stage>): Promise<void> {
-    await this.leave();
+    const previous = this.state.screen;
     const session = this.newSession(false);
     this.update({ screen: { kind: 'play', session } });
+    await closeScreen(previous);
     await session.start(PLAYGROUND, prepared);
   }
 
   async openList(): Promise<void> {
-    await this.leave();
-    const { progress } = this.store.load();
-    const index = this.state.screen.kind === 'lab' ? this.state.labs.indexOf(this.state.screen.lab.lab) : 0;
-    this.update({ screen: { kind: 'list', selected: Math.max(0, index) }, progress });
+    const previous = this.state.screen;
+    const index = previous.kind === 'lab' ? this.state.labs.indexOf(previous.lab.lab) : 0;
+    const { progress, warning } = this.loadProgress();
+    this.update({ screen: { kind: 'list', selected: Math.max(0, index) }, progress, warning: warning ?? this.state.warning });
+    await closeScreen(previous);
+  }
+
+  /** Progress, or none with the reason as a warning (an unreadable file must not end the app). */
+  private loadProgress(): { progress: Progress; warning: string | null } {
+    try {
+      return this.store.load();
+    } catch (error) {
+      return { progress: { version: 1, labs: {} }, warning: (error as Error).message };
+    }
+  }
+
+  /** Runs an open started by a key; a failure becomes a message, never a crash. */
+  private go(opening: Promise<void>): void {
+    opening.catch((error: unknown) => this.update({ warning: `Could not open that: ${(error as Error).message}` }));
   }
 
   private newSession(withLabPanel: boolean): Session {
     const session = new Session({ spec: PLAYGROUND, rootfsTar: this.rootfsTar, columns: this.state.columns, rows: this.state.rows, withLabPanel });
     session.onQuit = () => this.onQuit();
-    session.onList = () => void this.openList();
+    session.onList = () => this.go(this.openList());
     return session;
   }
 
-  private async leave(): Promise<void> {
-    const screen = this.state.screen;
-    if (screen.kind !== 'list') await screen.session.close();
-  }
 
   input(chunk: string): void {
     const screen = this.state.screen;
@@ -113,10 +129,10 @@ export class Navigator {
         move(1);
         return;
       case '\r': case '\n':
-        void this.openLab(this.state.labs[screen.selected]!.id);
+        this.go(this.openLab(this.state.labs[screen.selected]!.id));
         return;
       case 'p':
-        void this.openPlayground();
+        this.go(this.openPlayground());
         return;
       case 'q': case '\x03':
         this.onQuit();
@@ -133,7 +149,7 @@ export class Navigator {
   }
 
   async close(): Promise<void> {
-    await this.leave();
+    await closeScreen(this.state.screen);
   }
 
   private update(patch: Partial<NavigatorView>): void {
@@ -148,4 +164,8 @@ export function splitKeys(chunk: string): string[] {
   const pattern = /\x1b\[[0-9;]*[@-~]|\x1bO.|\x1b.|[\s\S]/gu;
   for (const match of chunk.matchAll(pattern)) keys.push(match[0]);
   return keys;
+}
+
+async function closeScreen(screen: Screen): Promise<void> {
+  if (screen.kind !== 'list') await screen.session.close();
 }

@@ -7,7 +7,7 @@ import type { KeyCommand } from '../term/keys.ts';
 import type { Session } from '../session/session.ts';
 import type { Stage } from '../world/stage.ts';
 import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
-import type { ProgressStore } from './progress.ts';
+import type { LabProgress, ProgressStore } from './progress.ts';
 import type { Lab, Step } from './types.ts';
 
 export interface LabView {
@@ -61,14 +61,24 @@ export class LabController {
    * solutions, visibly, so the student sees how they got there.
    */
   async open(prepared?: Promise<Stage>): Promise<void> {
-    const saved = this.store.load().progress.labs[this.lab.id];
+    let saved: LabProgress | undefined;
+    try {
+      saved = this.store.load().progress.labs[this.lab.id];
+    } catch (error) {
+      this.session.setNotice(`${(error as Error).message} Starting at step 1.`);
+    }
     const resumeAt = saved && !saved.done ? Math.min(saved.step, this.lab.steps.length - 1) : 0;
     await this.session.start(this.lab.start, prepared);
     const stage = this.session.view.stage;
     if (!stage || resumeAt === 0) return;
     this.update({ catchingUp: `Resuming at step ${resumeAt + 1}: replaying the solutions of the steps before it…` });
     await Promise.all([stage.host.settled(2000), stage.container.settled(2000)]);
-    for (const step of this.lab.steps.slice(0, resumeAt)) await typeSolution(step, stage);
+    for (const step of this.lab.steps.slice(0, resumeAt)) {
+      // A reset meanwhile replaced the world: this replay is over, the reset's state stands.
+      if (this.session.view.stage !== stage) return;
+      await typeSolution(step, stage);
+    }
+    if (this.session.view.stage !== stage) return;
     this.update({ catchingUp: null, stepIndex: resumeAt });
     this.requestChecks();
   }
@@ -80,7 +90,9 @@ export class LabController {
       this.rerun = true;
       return;
     }
-    this.running = this.checkOnce().finally(() => {
+    this.running = this.checkOnce()
+      .catch((error: unknown) => this.session.setNotice(`The checks could not run: ${(error as Error).message}`))
+      .finally(() => {
       this.running = null;
       if (this.rerun) {
         this.rerun = false;
@@ -103,7 +115,7 @@ export class LabController {
   private advance(): void {
     const next = this.state.stepIndex + 1;
     const complete = next >= this.lab.steps.length;
-    this.store.update(this.lab.id, { step: next, done: complete || (this.store.load().progress.labs[this.lab.id]?.done ?? false) });
+    this.record(next, complete);
     if (complete) {
       this.update({ complete: true });
       this.session.setNotice(`Lab complete: ${this.lab.title}. Ctrl-g l for the lab list.`);
@@ -125,13 +137,23 @@ export class LabController {
         this.update({ solution: this.state.solution === 'hidden' ? 'confirm' : 'shown' });
         return;
       case 'reset':
-        this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false });
-        this.store.update(this.lab.id, { step: 0, done: this.store.load().progress.labs[this.lab.id]?.done ?? false });
+        this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null });
         this.session.setNotice('A fresh lab world, in the lab\'s starting state.');
+        this.record(0, false);
         void this.session.start(this.lab.start);
         return;
       default:
         return;
+    }
+  }
+
+  /** Saves the step reached; a lab once done stays done. A failure is shown, the lab goes on. */
+  private record(step: number, done: boolean): void {
+    try {
+      const wasDone = this.store.load().progress.labs[this.lab.id]?.done ?? false;
+      this.store.update(this.lab.id, { step, done: done || wasDone });
+    } catch (error) {
+      this.session.setNotice((error as Error).message);
     }
   }
 

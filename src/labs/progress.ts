@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { NslabError } from '../errors.ts';
 
 export function defaultStateDir(): string {
   const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
@@ -42,7 +43,7 @@ export class ProgressStore {
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { progress: empty(), warning: null };
-      throw error;
+      throw new NslabError(`Cannot read your progress file ${this.file}: ${(error as Error).message}`, 'Check its permissions, or set XDG_STATE_HOME elsewhere.');
     }
     try {
       return { progress: progressSchema.parse(JSON.parse(text)), warning: null };
@@ -54,6 +55,14 @@ export class ProgressStore {
   }
 
   save(progress: Progress): void {
+    try {
+      this.write(progress);
+    } catch (error) {
+      throw new NslabError(`Cannot save your progress to ${this.file}: ${(error as Error).message}`, 'Check the disk and the permissions of that directory, or set XDG_STATE_HOME elsewhere.');
+    }
+  }
+
+  private write(progress: Progress): void {
     mkdirSync(this.dir, { recursive: true });
     const temp = `${this.file}.tmp-${process.pid}`;
     const fd = openSync(temp, 'w', 0o644);

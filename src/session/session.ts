@@ -55,6 +55,7 @@ export class Session {
   private drawTimer: NodeJS.Timeout | null = null;
   private resizeTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private generation = 0;
   hooks: SessionHooks = {};
   onQuit: () => void = () => {};
   /** Ctrl-g l: back to the lab list. */
@@ -90,22 +91,26 @@ export class Session {
    * already being opened for `spec` (nslab starts the world while it loads the UI).
    */
   async start(spec: StageSpec = this.options.spec, prepared?: Promise<Stage>): Promise<void> {
+    // Only the latest start may attach its stage: a second Ctrl-g r during a start must not
+    // leave the first one's world running unseen.
+    const generation = ++this.generation;
     const old = this.state.stage;
     this.update({ status: 'starting', stage: null, error: null, exited: { host: false, container: false } });
     if (old) await old.close();
     const { paneCols, paneRows } = this.state.layout;
     try {
       const stage = await (prepared ?? Stage.open(spec, this.options.rootfsTar, { cols: paneCols, rows: paneRows }));
-      stage.resize({ cols: paneCols, rows: paneRows });
-      if (this.closed) {
+      if (this.closed || generation !== this.generation) {
         await stage.close();
         return;
       }
+      stage.resize({ cols: paneCols, rows: paneRows });
       this.attach(stage);
       this.update({ status: 'ready', stage });
       this.refreshTitles();
       this.hooks.onSettled?.();
     } catch (error) {
+      if (generation !== this.generation) return;
       this.update({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
   }

@@ -60,6 +60,7 @@ export class Stage {
     const started = performance.now();
     const world = await LabWorld.start({ rootfsTar });
     const worldReady = performance.now();
+    let container: Pane | undefined;
     try {
       if (spec.setup) {
         const result = await world.exec(spec.setup);
@@ -67,7 +68,7 @@ export class Stage {
           throw new NslabError(`The lab's starting state could not be set up: ${result.stderr.trim() || `exit ${result.code}`}`);
         }
       }
-      const container = new Pane({
+      container = new Pane({
         argv: [...world.enterArgv(), 'sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'],
         env: { ...labEnvironment(), ...containerEnvironment(spec.container) },
         ...size,
@@ -87,6 +88,7 @@ export class Stage {
         container: containerReady - containerStarted,
       });
     } catch (error) {
+      container?.dispose();
       await world.stop();
       throw error;
     }

@@ -91,12 +91,13 @@ export class LabWorld {
       };
       const timer = setTimeout(() => fail(`no answer after ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
       anchor.once('error', (e) => fail(e.message));
-      anchor.once('exit', (code, signal) => fail(stderr.trim() || `level 1 exited (${code ?? signal})`));
+      // 'close', not 'exit': by then stderr is drained, so the message says why it failed.
+      anchor.once('close', (code, signal) => fail(stderr.trim() || `level 1 exited (${code ?? signal})`));
       anchor.stdout!.setEncoding('utf8').on('data', (d: string) => {
         stdout += d;
         if (stdout.includes('READY\n')) {
           clearTimeout(timer);
-          anchor.removeAllListeners('exit');
+          anchor.removeAllListeners('close');
           resolve();
         }
       });

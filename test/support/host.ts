@@ -39,6 +39,11 @@ export function leftoverProcesses(): string[] {
     .filter((p): p is string => p !== null);
 }
 
+/** Lab worlds started by this test process that are still running (by their level-1 command). */
+export function runningWorlds(): number {
+  return leftoverProcesses().filter((p) => / unshare --user --map-root-user --mount --pid --fork --kill-child -- sh -c eval "\$NSLAB_LEVEL1" nslab-world$/.test(p)).length;
+}
+
 /** Gone: no such process, or only a zombie waiting to be reaped. */
 export function isGone(pid: number): boolean {
   return !isAlive(pid);
