@@ -94,6 +94,9 @@ function copiedAtCreation(mounts: readonly MountEntry[], entry: MountEntry): boo
   return mounts.indexOf(entry) < marker;
 }
 
+/** Without the marker, a copy cannot be told from propagation: that proves nothing, so it fails. */
+const MARKER_GONE = `${MARKER} is no longer mounted in the container's namespace, and without it nslab cannot tell a copied mount from a propagated one: reset the lab (Ctrl-g r)`;
+
 const COPIED =
   'it was already mounted when the namespace was made, so unshare gave the namespace a copy: that is not propagation. Unmount it (`umount` on both sides) and mount it again now that the namespace exists';
 
@@ -170,6 +173,7 @@ function hostMountCheck(id: string, title: string, path: string, arrives: boolea
         return { pass: true, expected, found: `only the lab host has a mount at ${path}; ${ctShareText}` };
       }
       const copied = copiedAtCreation(s.ct, ctMount);
+      if (copied === null) return fail(MARKER_GONE);
       if (copied) return fail(`the container's namespace has ${path}, but ${COPIED}`);
       if (arrives) {
         return { pass: true, expected, found: `${path} arrived in the container's namespace after it was made (there it is ${propagationText(ctMount)}; ${ctShareText})` };
@@ -196,7 +200,9 @@ function containerMountCheck(id: string, title: string, path: string, arrives: b
       const fail = (found: string): CheckResult => ({ pass: false, expected, found });
       const ctMount = findMount(s.ct, path);
       if (!ctMount) return fail(`the container's namespace has nothing mounted at ${path} yet (mount it in the container pane)`);
-      if (copiedAtCreation(s.ct, ctMount)) return fail(`the container's namespace has ${path}, but ${COPIED}`);
+      const copied = copiedAtCreation(s.ct, ctMount);
+      if (copied === null) return fail(MARKER_GONE);
+      if (copied) return fail(`the container's namespace has ${path}, but ${COPIED}`);
       const hostMount = findMount(s.host, path);
       const ctShared = findMount(s.ct, SHARED);
       const ctShareText = ctShared ? `the container's /mnt/shared is ${propagationText(ctShared)}` : 'the container has no /mnt/shared mount';

@@ -204,3 +204,23 @@ describe('mount-propagation lab, verified', () => {
     expect(verdict.ok, formatVerdict(verdict)).toBe(true);
   });
 });
+
+describe('mount-propagation lab, with its marker mount taken away', () => {
+  let stage: Stage;
+  beforeAll(async () => {
+    stage = await openLab(lab);
+  });
+  afterAll(async () => {
+    await stage?.close();
+  });
+
+  it('does not take "cannot tell" for "propagated": a pre-made mount stays red after `umount /srv`', async () => {
+    await host(stage, 'mount -t tmpfs early /mnt/shared/from-host-shared');
+    await container(stage, 'unshare --mount --propagation shared bash');
+    await container(stage, 'umount /srv');
+    const result = (await outcomes(lab, 'shared', stage))['host-to-container']!;
+    expect(result.pass).toBe(false);
+    expect(result.found).toMatch(/cannot tell a copied mount from a propagated one/);
+  });
+});
+
