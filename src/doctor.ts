@@ -13,7 +13,7 @@ import { platform, release } from 'node:os';
 import { join } from 'node:path';
 import { PrerequisiteError } from './errors.ts';
 import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
-import { LAB_UID_WHEN_ROOT } from './world/identity.ts';
+import { labIdentity } from './world/identity.ts';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.ts';
 
 export interface Prerequisite {
@@ -235,7 +235,7 @@ async function userNamespaceBlockers(sysctlDir: string): Promise<{ found: string
 
 async function checkUserNamespaces(dirs: string[], env: NodeJS.ProcessEnv, timeoutMs: number, sysctlDir: string): Promise<Prerequisite> {
   const asRoot = process.getuid?.() === 0;
-  const uid = asRoot ? LAB_UID_WHEN_ROOT : (process.getuid?.() ?? -1);
+  const uid = asRoot ? labIdentity(0).uid : (process.getuid?.() ?? -1);
   const title = asRoot ? `user namespaces for uid ${uid}` : 'user namespaces';
   const base = { id: 'userns', title, required: true };
   const [unshare, setpriv, trueBin] = await Promise.all([

@@ -17,6 +17,7 @@ import {
   type Prerequisite,
 } from '../src/doctor.ts';
 import { PrerequisiteError } from '../src/errors.ts';
+import { labIdentity } from '../src/world/identity.ts';
 
 const REAL_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 const TOOL_IDS = ['unshare', 'nsenter', 'setpriv', 'pivot_root', 'mount', 'ip', 'ping', 'tar', 'cc'];
@@ -24,7 +25,8 @@ const IDS = ['kernel', 'userns', ...TOOL_IDS];
 const REQUIRED = new Set(['kernel', 'userns', 'unshare', 'nsenter', 'setpriv', 'pivot_root', 'mount', 'ip', 'tar', 'terminal']);
 const asRoot = process.getuid?.() === 0;
 const HINT = 'Run `nslab doctor` for the fix.';
-const USERNS_TITLE = asRoot ? 'user namespaces for uid 100000' : 'user namespaces';
+const LAB_UID = labIdentity(0).uid;
+const USERNS_TITLE = asRoot ? `user namespaces for uid ${LAB_UID}` : 'user namespaces';
 
 /** `command -v`, independently of the code under test. */
 function commandV(name: string, path = REAL_PATH): string | null {
@@ -35,7 +37,7 @@ function commandV(name: string, path = REAL_PATH): string | null {
 const byId = (list: Prerequisite[]) => new Map(list.map((p) => [p.id, p]));
 
 const dirs: string[] = [];
-/** A directory uid 100000 can traverse (the user-namespace probe runs as that uid under root). */
+/** A directory the lab uid can traverse (the user-namespace probe runs as that uid under root). */
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
@@ -208,7 +210,7 @@ describe('doctor when the kernel forbids user namespaces', () => {
     const userns = byId(await checkPrerequisites({ path: bin, sysctlDir: sysctls })).get('userns')!;
     // As root the probe first drops to the lab's uid, as the lab does.
     expect(readFileSync(log, 'utf8')).toMatch(
-      new RegExp(`^${asRoot ? 100000 : process.getuid!()} --user --map-root-user --mount --pid --fork /\\S*/true\n$`),
+      new RegExp(`^${asRoot ? LAB_UID : process.getuid!()} --user --map-root-user --mount --pid --fork /\\S*/true\n$`),
     );
     expect(userns.ok).toBe(false);
     expect(userns.found).toBe(
