@@ -4,7 +4,7 @@
  * a pane (PTY + emulator) against a bare PTY, keystroke echo latency in the other pane while
  * one pane floods, how long each lab's checks take, doctor, and peak RSS.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
@@ -61,6 +61,7 @@ async function appColdStart(): Promise<number[]> {
     app.type('\x07q');
     await app.exited;
   }
+  rmSync(stateDir, { recursive: true, force: true });
   return times;
 }
 

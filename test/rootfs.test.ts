@@ -294,3 +294,19 @@ describe('defaultCacheDir', () => {
     }
   });
 });
+
+describe('cache directory ownership', () => {
+  it('refuses a cache directory that others can write or that is not the user\'s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-cache-perm-'));
+    try {
+      const shared = join(dir, 'shared');
+      execFileSync('install', ['-d', '-m', '1777', shared]);
+      await expect(ensureHostRootfs({ cacheDir: shared })).rejects.toThrow(/only keeps its container image in a directory of your own/);
+      const foreign = join(dir, 'foreign');
+      execFileSync('install', ['-d', '-m', '0700', '-o', '65534', foreign]);
+      if (process.getuid!() === 0) await expect(ensureHostRootfs({ cacheDir: foreign })).rejects.toThrow(/owned by uid 65534/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * Run as root (CI), the test drops a child process to uid 65534 to try it.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,9 +36,13 @@ it.runIf(process.getuid!() === 0)('works for an ordinary user, with lab root map
   const tar = join(dir, 'rootfs.tar');
   copyFileSync(await testRootfsTar(), tar);
   chmodSync(tar, 0o644);
+  // The ordinary user's own temp dir (tsx keeps its cache there).
+  const userTmp = join(dir, 'tmp');
+  mkdirSync(userTmp);
+  chownSync(userTmp, NOBODY, NOBODY);
   try {
     const { stdout } = await run('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--',
-      process.execPath, '--import', 'tsx', 'test/support/unprivileged-world.ts', tar], { env: { ...process.env, HOME: dir }, timeout: 30_000 });
+      process.execPath, '--import', 'tsx', 'test/support/unprivileged-world.ts', tar], { env: { ...process.env, HOME: dir, TMPDIR: userTmp }, timeout: 30_000 });
     const result = JSON.parse(stdout) as { uid: number; identity: { uid: number; nsenterCredentials: string[] }; probe: { stdout: string }; pids: { anchor: number; labHost: number } };
     expect(result.uid).toBe(NOBODY);
     expect(result.identity.uid).toBe(NOBODY); // no uid drop: the user is already unprivileged
