@@ -12,6 +12,7 @@ import {
   readdirSync,
   readlinkSync,
   readSync,
+  realpathSync,
   statSync,
   type Stats,
 } from 'node:fs';
@@ -182,6 +183,7 @@ function handleEntry(entry: ReadEntry, tree: SafeTree, failed: () => boolean, fa
  */
 export function copyDirectory(src: string, tree: SafeTree): number {
   const rootDev = statSync(src).dev;
+  const realRoot = realpathSync(src);
   const firstOfInode = new Map<string, string>();
   const buf = Buffer.alloc(1 << 20);
   let entries = 0;
@@ -193,6 +195,12 @@ export function copyDirectory(src: string, tree: SafeTree): number {
       const fst = fstatSync(fd);
       if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) {
         throw new UnsafeInputError(`"${rel}" changed while it was being copied`);
+      }
+      // O_NOFOLLOW guards only the last name: a parent directory swapped for a symlink meanwhile
+      // would lead elsewhere (and lstat and fstat would agree). The kernel's own name for the
+      // opened file must be the one under the input directory.
+      if (readlinkSync(`/proc/self/fd/${fd}`) !== join(realRoot, rel)) {
+        throw new UnsafeInputError(`"${rel}" changed while it was being copied (a directory on its path was replaced)`);
       }
       tree.beginFile(rel, st.mode & 0o7777);
       for (;;) {
