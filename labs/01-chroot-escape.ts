@@ -18,11 +18,11 @@
  *   relative to it: after pivot_root the old root shows as /old_root until it is detached.
  */
 import { readlinkSync } from 'node:fs';
-import { readlinkAs, statAs } from '../src/kernel/in-root.ts';
+import { readlinkAs } from '../src/kernel/in-root.ts';
 import { findMount, readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
-import { cwdIdentity, readStatus, sameIdentity, type FileIdentity } from '../src/kernel/proc.ts';
+import { cwdIdentity, sameIdentity, type FileIdentity } from '../src/kernel/proc.ts';
 import type { CheckContext } from '../src/labs/context.ts';
-import { describeProcess, namespaceOf, rootKind, ROOT_KIND_TEXT } from '../src/labs/facts.ts';
+import { describeProcess, identityAs, labHostPidOf, labHostRootMount, namespaceOf, rootKind, ROOT_KIND_TEXT } from '../src/labs/facts.ts';
 import type { CheckResult, Lab, PaneName } from '../src/labs/types.ts';
 
 const TREASURE_DIR = '/root';
@@ -32,12 +32,6 @@ const ESCAPE = '/usr/local/bin/escape';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers (all read /proc from the real machine; a vanished pid gives a failing result).
-
-/** dev+ino of a path as the lab host sees it. */
-function labHostIdentity(ctx: CheckContext, path: string): FileIdentity | null {
-  const st = statAs(ctx.labHost, path);
-  return st && { dev: st.dev, ino: st.ino };
-}
 
 function paneProcess(ctx: CheckContext, pane: PaneName): string {
   return `the ${pane} pane's ${describeProcess(ctx.foreground[pane])}`;
@@ -71,7 +65,7 @@ function placeOf(ctx: CheckContext, id: FileIdentity | null): string {
     [ctx.rootfs, '$ROOTFS, the top of the container rootfs'],
     ['/', "the lab host's /"],
   ];
-  for (const [path, text] of places) if (sameIdentity(id, labHostIdentity(ctx, path))) return text;
+  for (const [path, text] of places) if (sameIdentity(id, identityAs(ctx.labHost, path))) return text;
   return 'another directory';
 }
 
@@ -92,26 +86,12 @@ function describeFixed(c: { pane: PaneName; pid: number }): string {
   return `the ${c.pane} pane's ${describeProcess(c.pid)}`;
 }
 
-/** The lab host's root mount ("/" in its mountinfo): the filesystem the planted file lives on. */
-function labHostRootMount(ctx: CheckContext): MountEntry | undefined {
-  const mounts = readMountinfo(ctx.labHost);
-  return mounts ? findMount(mounts, '/') : undefined;
-}
-
 function sameDevice(a: MountEntry, b: MountEntry): boolean {
   return a.major === b.major && a.minor === b.minor;
 }
 
 function insideRootfs(ctx: CheckContext, fsPath: string): boolean {
   return fsPath === ctx.rootfs || fsPath.startsWith(`${ctx.rootfs}/`);
-}
-
-/** The pid the lab host uses for a real pid (the NSpid entry at the lab host's level). */
-function labHostPidOf(ctx: CheckContext, pid: number): number | null {
-  const level = (readStatus(ctx.labHost)?.nspid.length ?? 0) - 1;
-  const nspid = readStatus(pid)?.nspid;
-  if (level < 0 || !nspid) return null;
-  return nspid[level] ?? null;
 }
 
 const fail = (expected: string, found: string): CheckResult => ({ pass: false, expected, found });
@@ -185,7 +165,7 @@ async function escapeContained(ctx: CheckContext): Promise<CheckResult> {
   const expected = 'the escape program, run in the new container, lands in the container rootfs and cannot reach the planted file';
   const c = fixedContainer(ctx);
   if (!c) return fail(expected, 'both panes have exited');
-  const lp = labHostPidOf(ctx, c.pid);
+  const lp = labHostPidOf(c.pid);
   if (lp === null) return fail(expected, `${describeFixed(c)} could not be read (has it exited?)`);
   if (rootKind(ctx, c.pid) === 'lab-host') return fail(expected, `${describeFixed(c)} has the lab host's root as its root: nothing is contained there yet`);
   if (!ctx.existsAs(c.pid, ESCAPE)) return fail(expected, `there is no ${ESCAPE} under the root of ${describeFixed(c)}`);
@@ -203,9 +183,9 @@ async function escapeContained(ctx: CheckContext): Promise<CheckResult> {
     const why = result.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${String(result.code)}`;
     return fail(expected, `the escape could not be run there: ${why}`);
   }
-  const treasure = labHostIdentity(ctx, TREASURE);
-  const rootfs = labHostIdentity(ctx, ctx.rootfs);
-  const labRoot = labHostIdentity(ctx, '/');
+  const treasure = identityAs(ctx.labHost, TREASURE);
+  const rootfs = identityAs(ctx.labHost, ctx.rootfs);
+  const labRoot = identityAs(ctx.labHost, '/');
   const where = rootfs && landed === rootfs.ino ? 'the container rootfs' : labRoot && landed === labRoot.ino ? "the lab host's root" : 'some other directory';
   if (treasure && inodes.get(TREASURE) === treasure.ino) {
     return fail(expected, `the escape climbed out to ${where} and read ${TREASURE}: the lab host's root is still mounted in this mount namespace, and a chroot does not hide it`);
@@ -330,7 +310,7 @@ const lab: Lab = {
             const pid = ctx.foreground.container;
             if (pid === null) return fail(expected, 'the container pane has exited');
             const cwd = cwdIdentity(pid);
-            const target = labHostIdentity(ctx, TREASURE_DIR);
+            const target = identityAs(ctx.labHost, TREASURE_DIR);
             if (sameIdentity(cwd, target)) return { pass: true, expected, found: `${paneProcess(ctx, 'container')} works in the lab host's ${TREASURE_DIR}` };
             return fail(expected, `${paneProcess(ctx, 'container')} works in ${placeOf(ctx, cwd)}`);
           },

@@ -7,11 +7,10 @@
  * environment) and "webserver" (the one the student kills). Both are copies of sleep(1) under
  * those names, so `ps` and /proc/<pid>/comm name them plainly.
  */
-import { readFileSync } from 'node:fs';
 import { readMountinfo } from '../src/kernel/mountinfo.ts';
-import { isAlive, readEnviron, readStatus } from '../src/kernel/proc.ts';
-import type { CheckContext } from '../src/labs/context.ts';
-import { describeProcess, namespaceOf, rootKind, ROOT_KIND_TEXT, visiblePids } from '../src/labs/facts.ts';
+import { isAlive, readComm, readEnviron, readStatus } from '../src/kernel/proc.ts';
+import type { CheckContext, PlantedProcess } from '../src/labs/context.ts';
+import { describeProcess, namespaceOf, rootKind, ROOT_KIND_TEXT, seesAs, visiblePids } from '../src/labs/facts.ts';
 import type { CheckResult, Lab } from '../src/labs/types.ts';
 
 const VAULT = 'vault';
@@ -43,41 +42,12 @@ echo $! >/run/nslab/planted/webserver
  * A planted process: its pid as the lab host numbers it, and its real pid (for /proc here), or
  * null once it has died. The name must match too, in case the lab host reused the pid.
  */
-interface Planted {
-  readonly labHostPid: number;
-  readonly real: number | null;
-}
-
-function planted(ctx: CheckContext, name: string): Planted | null {
-  const text = ctx.readFileAs(ctx.labHost, `/run/nslab/planted/${name}`);
-  if (!text || !/^\d+\s*$/.test(text)) return null;
-  const real = ctx.planted(name);
-  const alive = real !== null && isAlive(real) && readStatus(real)?.name === name;
-  return { labHostPid: Number(text), real: alive ? real : null };
-}
-
-/** comm and start time (stat field 22): the same in every pid namespace's view of a process. */
-function statIdentity(text: string | null): string | null {
-  if (!text) return null;
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  const start = text.slice(close + 2).split(' ')[19];
-  return start ? `${text.slice(open + 1, close)}@${start}` : null;
-}
-
-function realStat(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-/** Whether `viewer`'s /proc shows, under the number `nsPid`, the process nslab knows as `real`. */
-function seesAs(ctx: CheckContext, viewer: number, nsPid: number, real: number): boolean {
-  const seen = statIdentity(ctx.readFileAs(viewer, `/proc/${nsPid}/stat`));
-  return seen !== null && seen === statIdentity(realStat(real));
+function planted(ctx: CheckContext, name: string): PlantedProcess | null {
+  const found = ctx.planted(name);
+  if (found === null) return null;
+  const { labHostPid, real } = found;
+  const alive = real !== null && isAlive(real) && readComm(real) === name;
+  return { labHostPid, real: alive ? real : null };
 }
 
 /** "a proc is mounted at /mnt" for a process whose /proc is empty. */

@@ -16,12 +16,10 @@
  *   `mount -t proc` is refused with EPERM. So /proc is mounted before the old root goes.
  */
 import { readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
-import { statAs } from '../src/kernel/in-root.ts';
-import { readProcText, readStatus } from '../src/kernel/proc.ts';
-import { describeProcess, rootKind, ROOT_KIND_TEXT, visiblePids } from '../src/labs/facts.ts';
+import { readStatus, sameIdentity } from '../src/kernel/proc.ts';
+import { describeProcess, identityAs, labHostPidOf, labHostRootMount, rootKind, ROOT_KIND_TEXT, seesAs, visiblePids } from '../src/labs/facts.ts';
 import type { CheckContext } from '../src/labs/context.ts';
 import type { CheckResult, Lab } from '../src/labs/types.ts';
-import { LAB_HOST_PID_LEVEL } from '../src/world/world.ts';
 
 const OLD_ROOT = '/old_root';
 
@@ -41,11 +39,6 @@ function mountsOf(pid: number, expected: string): MountEntry[] | CheckResult {
 
 function isResult(value: unknown): value is CheckResult {
   return typeof value === 'object' && value !== null && 'pass' in value;
-}
-
-/** The lab host's root mount: what becomes "the old root" in the container after pivot_root. */
-function labHostRootMount(ctx: CheckContext): MountEntry | undefined {
-  return readMountinfo(ctx.labHost)?.find((m) => m.mountPoint === '/');
 }
 
 /** Mounts of the lab host's root filesystem (its root directory, not a bind of a subtree) away from '/'. */
@@ -75,13 +68,12 @@ function namespaceRootIsRootfs(ctx: CheckContext, pid: number): Promise<boolean 
   let answer = perContext.get(pid);
   if (!answer) {
     answer = (async () => {
-      const labHostPid = readStatus(pid)?.nspid[LAB_HOST_PID_LEVEL];
-      if (labHostPid === undefined) return null;
+      const labHostPid = labHostPidOf(pid);
+      if (labHostPid === null) return null;
       const probe = await ctx.exec(`exec nsenter -t ${labHostPid} -m -- stat -c '%d %i' /`);
       const match = /^(\d+) (\d+)\n$/.exec(probe.stdout);
       if (probe.code !== 0 || !match) return null;
-      const rootfs = statAs(ctx.labHost, ctx.rootfs);
-      return rootfs !== null && BigInt(match[1]!) === rootfs.dev && BigInt(match[2]!) === rootfs.ino;
+      return sameIdentity({ dev: BigInt(match[1]!), ino: BigInt(match[2]!) }, identityAs(ctx.labHost, ctx.rootfs));
     })();
     perContext.set(pid, answer);
   }
@@ -89,13 +81,6 @@ function namespaceRootIsRootfs(ctx: CheckContext, pid: number): Promise<boolean 
 }
 
 const CHROOT_NOT_PIVOT = "the root is the rootfs, but the container's mount namespace still has the lab host's root as its root mount: that is a chroot, not pivot_root";
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks): the same in every pid namespace. */
-function startTime(statText: string | null): string | null {
-  if (!statText) return null;
-  const rest = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
-  return rest[19] ?? null;
-}
 
 function plural(n: number, word: string, suffix = 'es'): string {
   return `${n} ${n === 1 ? word : `${word}${suffix}`}`;
@@ -245,9 +230,8 @@ const lab: Lab = {
             const status = readStatus(fg);
             const inner = status?.nspid.at(-1);
             if (!status || inner === undefined) return { pass: false, expected, found: `${describeProcess(fg)} has exited` };
-            // The entry for the shell's own inner pid must be that same process (same start time).
-            const sameProcess =
-              pids.includes(inner) && startTime(ctx.readFileAs(fg, `/proc/${inner}/stat`)) === startTime(readProcText(fg, 'stat'));
+            // The entry for the shell's own inner pid must be that same process.
+            const sameProcess = pids.includes(inner) && seesAs(ctx, fg, inner, fg);
             if (sameProcess && pids.includes(1)) {
               const who = inner === 1 ? 'the shell itself as pid 1, the container\'s first process' : `the shell as pid ${inner} and the container's first process as pid 1`;
               return { pass: true, expected, found: `/proc lists ${plural(pids.length, 'process')}, with ${who}` };

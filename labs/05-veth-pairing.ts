@@ -27,10 +27,9 @@
  *   only self-pings on both sides at once (with the container's lo brought up) would fool them.
  */
 import { ipv4ToNumber, readIcmpCounters, readLocalIPv4, readNetDev, readRoutes, RTF_GATEWAY, RTF_REJECT, RTF_UP, type Route } from '../src/kernel/net.ts';
-import { readStatus } from '../src/kernel/proc.ts';
 import type { CheckContext } from '../src/labs/context.ts';
+import { labHostPidOf } from '../src/labs/facts.ts';
 import type { CheckResult, Lab } from '../src/labs/types.ts';
-import { LAB_HOST_PID_LEVEL } from '../src/world/world.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The veth probe: what `ip` says about the veths of the lab host and of the container.
@@ -88,13 +87,9 @@ function parseIpJson(text: string): VethEnd[] {
 
 const MARK = '--- nslab container ---';
 
-/** The container's first process as the lab host numbers it ($CPID), or null when gone. */
-function containerLabHostPid(ctx: CheckContext): number | null {
-  return readStatus(ctx.containerInit)?.nspid[LAB_HOST_PID_LEVEL] ?? null;
-}
-
 async function probe(ctx: CheckContext): Promise<VethView> {
-  const cpid = containerLabHostPid(ctx);
+  // The container's first process as the lab host numbers it ($CPID), or null when gone.
+  const cpid = labHostPidOf(ctx.containerInit);
   const script = [
     'ip -j addr show type veth',
     `echo '${MARK}'`,

@@ -132,18 +132,6 @@ export function findMount(entries: readonly MountEntry[], mountPoint: string): M
   return candidates.filter((e) => !covered.has(e.id)).at(-1) ?? candidates.at(-1);
 }
 
-/** The mount that `path` lives on: the visible mount with the longest mount point containing it. */
-export function findMountContaining(entries: readonly MountEntry[], path: string): MountEntry | undefined {
-  const wanted = normalizeMountPath(path);
-  let best: string | undefined;
-  for (const e of entries) {
-    const mp = e.mountPoint;
-    const inside = mp === '/' || wanted === mp || wanted.startsWith(`${mp}/`);
-    if (inside && (best === undefined || mp.length > best.length)) best = mp;
-  }
-  return best === undefined ? undefined : findMount(entries, best);
-}
-
 export type PropagationName = 'shared' | 'slave' | 'private' | 'unbindable' | 'shared+slave';
 
 /**

@@ -119,13 +119,37 @@ export function listPids(): number[] {
     .sort((a, b) => a - b);
 }
 
-/** The ppid field of /proc/<pid>/stat; comm may contain spaces and parentheses. */
-export function parseStatPpid(text: string): number | null {
+/**
+ * The fields of /proc/<pid>/stat from field 3 (state) on. comm (field 2) may contain spaces and
+ * parentheses, so they start after the last ')'.
+ */
+function statFieldsAfterComm(text: string): string[] | null {
   const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  const rest = text.slice(close + 2).split(' ');
+  return close < 0 ? null : text.slice(close + 2).split(' ');
+}
+
+/** The ppid field (4) of /proc/<pid>/stat. */
+export function parseStatPpid(text: string): number | null {
+  const rest = statFieldsAfterComm(text);
+  if (!rest) return null;
   const ppid = Number(rest[1]);
   return Number.isInteger(ppid) ? ppid : null;
+}
+
+/**
+ * Field 22 of /proc/<pid>/stat, the start time (clock ticks after boot), as the kernel prints
+ * it. The same in every pid namespace's view of a process, so it tells a process from another
+ * one that got its pid later.
+ */
+export function parseStatStartTime(text: string): string | null {
+  const start = statFieldsAfterComm(text)?.[19];
+  return start !== undefined && /^\d+$/.test(start) ? start : null;
+}
+
+/** The start time of the process (stat field 22, see parseStatStartTime); null when gone. */
+export function readStartTime(pid: number): string | null {
+  const text = readProcText(pid, 'stat');
+  return text === null ? null : parseStatStartTime(text);
 }
 
 let childrenFilesExist: boolean | undefined;
@@ -169,20 +193,11 @@ export function listChildren(pid: number, opts: { scan?: boolean } = {}): number
 }
 
 // ---------------------------------------------------------------------------------------------
-// cmdline, environ
+// comm, environ
 
 /** The process's command name (proc(5) comm, at most 15 bytes, set by the process itself); null when gone. */
 export function readComm(pid: number): string | null {
   return readProcText(pid, 'comm')?.replace(/\n$/, '') ?? null;
-}
-
-/** argv of the process; [] for a zombie or a kernel thread; null when gone. */
-export function readCmdline(pid: number): string[] | null {
-  const text = readProcText(pid, 'cmdline');
-  if (text === null) return null;
-  const parts = text.split('\0');
-  if (parts.at(-1) === '') parts.pop();
-  return parts;
 }
 
 /** The initial environment of the process (as it was at execve); null when gone. */

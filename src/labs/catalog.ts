@@ -44,7 +44,3 @@ async function importTypeScript(url: string): Promise<unknown> {
     return tsImport(url, import.meta.url);
   }
 }
-
-export async function findLab(id: string, dir = LABS_DIR): Promise<Lab | undefined> {
-  return (await loadLabs(dir)).find((lab) => lab.id === id);
-}

@@ -6,8 +6,7 @@
 import { existsAs, listAs, readFileAs } from '../kernel/in-root.ts';
 import type { Stage } from '../world/stage.ts';
 import type { ExecResult } from '../world/world.ts';
-import { LAB_HOST_PID_LEVEL, LAB_HOST_ROOTFS } from '../world/world.ts';
-import { findRealPid } from '../world/pids.ts';
+import { LAB_HOST_ROOTFS } from '../world/world.ts';
 import type { PaneName } from './types.ts';
 
 export interface CheckContext {
@@ -19,10 +18,8 @@ export interface CheckContext {
   readonly containerInit: number;
   /** $ROOTFS, the container's root directory as the lab host sees it. */
   readonly rootfs: string;
-  /** Real pid of a process the lab's setup planted (it wrote its pid to /run/nslab/planted/<name>). */
-  planted(name: string): number | null;
-  /** Real pid of the process the lab host knows as `labHostPid`. */
-  realPid(labHostPid: number): number | null;
+  /** A process the lab's setup planted (it wrote its pid to /run/nslab/planted/<name>); null if none was. */
+  planted(name: string): PlantedProcess | null;
   /** A file's text as process `pid` sees it (its root, its mounts), or null. */
   readFileAs(pid: number, path: string): string | null;
   /** Whether `path` exists for process `pid`. */
@@ -33,9 +30,16 @@ export interface CheckContext {
   exec(script: string): Promise<ExecResult>;
 }
 
+/** A process planted by a lab's setup, by the pid it wrote to /run/nslab/planted/<name>. */
+export interface PlantedProcess {
+  /** The pid the setup wrote: the process's pid in the lab host. It outlives the process. */
+  readonly labHostPid: number;
+  /** Its real pid; null when no process of the lab world has that lab-host pid (any more). */
+  readonly real: number | null;
+}
+
 export function checkContext(stage: Stage): CheckContext {
   const world = stage.world;
-  const realPid = (labHostPid: number) => findRealPid(world.anchorPid, labHostPid, LAB_HOST_PID_LEVEL);
   return {
     labHost: world.labHostPid,
     foreground: { host: stage.host.foregroundPid(), container: stage.container.foregroundPid() },
@@ -44,9 +48,9 @@ export function checkContext(stage: Stage): CheckContext {
     planted(name) {
       const text = world.readLabHostFile(`/run/nslab/planted/${name}`);
       if (!text || !/^\d+\s*$/.test(text)) return null;
-      return realPid(Number(text));
+      const labHostPid = Number(text);
+      return { labHostPid, real: world.realPid(world.anchorPid, labHostPid) };
     },
-    realPid,
     readFileAs,
     existsAs,
     listAs,

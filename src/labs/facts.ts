@@ -3,10 +3,29 @@
  * /proc from the real machine; none trusts anything typed in a pane.
  */
 import { statAs } from '../kernel/in-root.ts';
+import { findMount, readMountinfo, type MountEntry } from '../kernel/mountinfo.ts';
 import { compareNamespaces, readNamespaces, type NsType } from '../kernel/namespaces.ts';
-import { readComm, rootIdentity, sameIdentity } from '../kernel/proc.ts';
+import { parseStatStartTime, readComm, readStartTime, readStatus, rootIdentity, sameIdentity, type FileIdentity } from '../kernel/proc.ts';
 import { printable } from '../printable.ts';
+import { LAB_HOST_PID_LEVEL } from '../world/world.ts';
 import type { CheckContext } from './context.ts';
+
+/** dev+ino of `path` as process `pid` sees it (its root, its mounts); null when either is gone. */
+export function identityAs(pid: number, path: string): FileIdentity | null {
+  const st = statAs(pid, path);
+  return st && { dev: st.dev, ino: st.ino };
+}
+
+/** The lab host's root mount (the visible one at "/" in its mountinfo): the filesystem of the lab host's own files. */
+export function labHostRootMount(ctx: CheckContext): MountEntry | undefined {
+  const mounts = readMountinfo(ctx.labHost);
+  return mounts ? findMount(mounts, '/') : undefined;
+}
+
+/** The pid the lab host knows a process by (its NSpid entry at the lab host's level); null when gone. */
+export function labHostPidOf(pid: number): number | null {
+  return readStatus(pid)?.nspid[LAB_HOST_PID_LEVEL] ?? null;
+}
 
 /** Whether `pid` has its own namespace of `type`, or shares the lab host's. */
 export function namespaceOf(ctx: CheckContext, pid: number, type: NsType): 'own' | 'shared' | 'unknown' {
@@ -23,8 +42,7 @@ export function rootKind(ctx: CheckContext, pid: number): 'lab-host' | 'rootfs' 
   const root = rootIdentity(pid);
   if (!root) return 'gone';
   if (sameIdentity(root, rootIdentity(ctx.labHost))) return 'lab-host';
-  const rootfs = statAs(ctx.labHost, ctx.rootfs);
-  if (rootfs && sameIdentity(root, { dev: rootfs.dev, ino: rootfs.ino })) return 'rootfs';
+  if (sameIdentity(root, identityAs(ctx.labHost, ctx.rootfs))) return 'rootfs';
   return 'other';
 }
 
@@ -40,6 +58,18 @@ export function visiblePids(ctx: CheckContext, pid: number): number[] | null {
   const entries = ctx.listAs(pid, '/proc');
   if (!entries || !entries.includes('self')) return null;
   return entries.filter((e) => /^\d+$/.test(e)).map(Number);
+}
+
+/**
+ * Whether `viewer`'s /proc shows, under the number `nsPid`, the process nslab knows as `real`:
+ * the same comm and start time (stat field 22), which every pid namespace's view of a process shares.
+ */
+export function seesAs(ctx: CheckContext, viewer: number, nsPid: number, real: number): boolean {
+  const seen = ctx.readFileAs(viewer, `/proc/${nsPid}/stat`);
+  const start = seen === null ? null : parseStatStartTime(seen);
+  if (seen === null || start === null) return false;
+  const comm = seen.slice(seen.indexOf('(') + 1, seen.lastIndexOf(')'));
+  return start === readStartTime(real) && comm === readComm(real);
 }
 
 /** "bash (pid 1234)" for messages; pids are real ones, as nslab sees them. */

@@ -32,20 +32,18 @@ async function found(stage: Stage, stepId: string, checkId: string): Promise<str
   return (await outcomes(lab, stepId, stage))[checkId]!.found;
 }
 
-/** The pane shows a bare prompt on its last line: the shell is waiting for the next command. */
-function atPrompt(pane: Pane): boolean {
+/** The pane's last line is the lab's bare root prompt: the shell is waiting for the next command. */
+function atRootPrompt(pane: Pane): boolean {
   return screenText(pane).split('\n').at(-1)?.trim() === 'root@host:~#';
 }
 
 /**
- * Types a command and waits for the next prompt. typeCommand alone resolves once the pane goes
- * quiet, which on a loaded machine can be after the echo of the command and before its answer.
+ * Types a command (typeCommand waits until the pane is quiet at a prompt) and asserts that it is
+ * the bare root@host:~# prompt, not a continuation ("> ") or a prompt elsewhere.
  */
 async function type(pane: Pane, command: string): Promise<void> {
   await typeCommand(pane, command);
-  const deadline = Date.now() + 5000;
-  while (!atPrompt(pane) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  expect(atPrompt(pane), `no prompt after \`${command}\`:\n${screenText(pane)}`).toBe(true);
+  expect(atRootPrompt(pane), `no prompt after \`${command}\`:\n${screenText(pane)}`).toBe(true);
 }
 
 const host = (stage: Stage, command: string) => type(stage.host, command);
