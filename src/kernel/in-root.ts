@@ -15,7 +15,7 @@
  * (supplementary groups and ACLs ignored: that only ever refuses more).
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readdirSync, type BigIntStats } from 'node:fs';
-import { RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, openat2, readlinkFd } from '../../native/libc.ts';
+import { RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, openat2, readlinkFd, uniqueMountId } from '../../native/libc.ts';
 import { readStatus } from './proc.ts';
 
 /** open(2) O_PATH: a handle to the file itself, enough for fstat and readlinkat. */
@@ -81,4 +81,9 @@ export function listAs(pid: number, path: string): string[] | null {
 /** The target of the symlink `path` (not followed) as process `pid` sees it, or null. */
 export function readlinkAs(pid: number, path: string): string | null {
   return withFileAs(pid, path, O_PATH | constants.O_NOFOLLOW, readlinkFd, false);
+}
+
+/** The unique (never reused) id of the mount `path` is on, as process `pid` sees it; null if gone. */
+export function mountIdAs(pid: number, path: string): bigint | null {
+  return withFileAs(pid, path, O_PATH, (fd) => uniqueMountId(fd), false);
 }
