@@ -54,8 +54,11 @@ export function kernelView(stage: Stage): KernelView {
 export async function evaluate(view: KernelView, name: string, params: unknown): Promise<Verdict> {
   const p = PREDICATES.get(name);
   if (!p) return { code: 'error', facts: { why: `no predicate is named ${name}` } };
+  // Parsed again here (the loader already validated): defaults apply whoever calls.
+  const parsed = p.params.safeParse(params);
+  if (!parsed.success) return { code: 'error', facts: { why: `bad parameters for ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}` } };
   try {
-    return await p.evaluate(view, params);
+    return await p.evaluate(view, parsed.data);
   } catch (e) {
     return { code: 'error', facts: { why: (e as Error).message } };
   }
@@ -63,5 +66,6 @@ export async function evaluate(view: KernelView, name: string, params: unknown):
 
 /** The student's sentences for one verdict: what the step wants, what the kernel shows. */
 export function explain(name: string, params: unknown, verdict: Verdict): { expected: string; found: string } {
-  return message(name, params, verdict);
+  const parsed = PREDICATES.get(name)?.params.safeParse(params);
+  return message(name, parsed?.success ? parsed.data : params, verdict);
 }
