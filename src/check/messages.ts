@@ -35,6 +35,13 @@ export function pane(s: unknown): string {
   return s === 'container' || s === 'container-init' ? 'the container pane' : 'the host pane';
 }
 
+/** How to move a veth end into the namespace of `to`, typed in the host pane. */
+function moveTo(to: unknown): string {
+  return to === 'lab-host' || to === 'host'
+    ? 'move one back from the host pane (nsenter -t $CPID -n ip link set <name> netns 1), or delete the pair and start again'
+    : 'move one there from the host pane (ip link set <name> netns $CPID)';
+}
+
 const NS_WORDS: Record<string, string> = {
   mount: 'mount', pid: 'pid', net: 'network', uts: 'UTS (hostname)', ipc: 'IPC', cgroup: 'cgroup', user: 'user',
 };
@@ -217,8 +224,8 @@ const WORDING: Record<string, Wording> = {
       pass: (f, p) => (p.peerIn ? `${f.here} in ${who(p.subject)} is paired with ${f.there} in ${who(p.peerIn)}` : `${who(p.subject)} has ${list(f.ends)}`),
       none: (_f, p) => `${who(p.subject)} has no veth at all${p.peerIn ? `, nor has ${who(p.peerIn)}` : ''}`,
       'wrong-namespace': (f, p) => `${who(p.notIn)} has ${list(f.ends)}: it was made in ${pane(p.notIn)}; delete it there (ip link del ${Array.isArray(f.ends) ? f.ends[0] : ''}) and create it in ${pane(p.subject)}`,
-      'both-here': (f, p) => `both ends (${list(f.ends)}) are still in ${who(p.subject)}: move one to ${who(p.peerIn)} (ip link set <name> netns $CPID)`,
-      'both-there': (f, p) => `both ends (${list(f.ends)}) are in ${who(p.peerIn)}, so ${who(p.subject)} has none: move one back (nsenter -t $CPID -n ip link set <name> netns 1) or delete the pair and start again`,
+      'both-here': (f, p) => `both ends (${list(f.ends)}) are in ${who(p.subject)}'s namespace and none in ${who(p.peerIn)}'s: ${moveTo(p.peerIn)}`,
+      'both-there': (f, p) => `both ends (${list(f.ends)}) are in ${who(p.peerIn)}'s namespace and none in ${who(p.subject)}'s: ${moveTo(p.subject)}`,
       'peer-elsewhere': (f) => `${list(f.ends)} has its peer in a network namespace that is neither side's (was the pid after netns the container's? $CPID is)`,
       'same-namespace': (_f, p) => `${who(p.subject)} and ${who(p.peerIn)} share one network namespace`,
     },

@@ -27,3 +27,7 @@ export const PIVOT_START: StageSpec = {
   container: { namespaces: ['mount', 'pid', 'net', 'uts', 'ipc'], root: 'none', proc: false, hostname: 'container' },
 };
 export const CHROOT_START: StageSpec = { container: { namespaces: [], root: 'chroot', proc: false } };
+
+export const VETH_START: StageSpec = {
+  container: { namespaces: ['mount', 'pid', 'net', 'uts', 'ipc'], root: 'pivot', proc: true, hostname: 'container' },
+};
