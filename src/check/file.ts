@@ -15,11 +15,13 @@ export const fileHas = predicate({
       secretOf: z.strictObject({ subject, variable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }).optional(),
       /** The file is the very file this other process sees at the same path. */
       sameAs: subject.optional(),
+      /** Where the file must not be instead (it was written in the wrong pane). */
+      notIn: subject.optional(),
     })
     .refine((p) => p.contains !== undefined || p.secretOf !== undefined || p.sameAs !== undefined, {
       message: 'needs one of contains, secretOf, sameAs',
     }),
-  codes: ['missing', 'different', 'source-gone'],
+  codes: ['missing', 'wrong-pane', 'different', 'source-gone'],
   evaluate(view, p) {
     const proc = view.subject(p.subject);
     if (!proc) return gone(p.subject);
@@ -35,7 +37,11 @@ export const fileHas = predicate({
       if (!sameIdentity(mine, theirs)) return { code: 'different', facts: { ...facts, sameAs: p.sameAs } };
     }
     const text = proc.read(path);
-    if (text === null) return { code: 'missing', facts };
+    if (text === null) {
+      const other = p.notIn ? view.subject(p.notIn) : null;
+      const misplaced = other !== null && other.identityOf(path) !== null;
+      return misplaced ? { code: 'wrong-pane', facts: { ...facts, notIn: p.notIn! } } : { code: 'missing', facts };
+    }
     if (p.contains !== undefined && !text.includes(p.contains)) return { code: 'different', facts: { ...facts, bytes: text.length } };
     if (p.secretOf) {
       const owner = view.subject(p.secretOf.subject);

@@ -204,6 +204,16 @@ const WORDING: Record<string, Wording> = {
       stopped: (f, p) => `${who(p.subject)} (lab-host pid ${f.pid}) is stopped, not dead: it keeps other signals pending until continued (kill -CONT) or killed with SIGKILL`,
     },
   },
+  'proc.killedBy': {
+    expected: (p) => `${who(p.subject)} was killed by a process whose root is ${p.root}`,
+    found: {
+      pass: (_f, p) => `${who(p.subject)} is dead, killed from inside ${p.root}`,
+      running: (f, p) => `${who(p.subject)} (lab-host pid ${f.pid}) still runs`,
+      stopped: (f, p) => `${who(p.subject)} (lab-host pid ${f.pid}) is stopped, not dead (kill -CONT, or a plain kill)`,
+      'wrong-root': (f, p) => `${who(p.subject)} was killed by pid ${f.killer}, whose root is ${f.killerRoot === '/' ? "the lab host's /" : f.killerRoot}: that was ${f.killerRoot === '/' ? 'the host pane' : 'not the container pane'}. Reset the lab (Ctrl-g r) and kill it from ${p.root === '$ROOTFS' ? 'the chroot in the container pane' : p.root}`,
+      'unknown-killer': (_f, p) => `${who(p.subject)} is dead, but nslab could not learn who killed it (SIGKILL cannot be caught, and a kill program may exit too soon): reset the lab (Ctrl-g r) and use the shell's own kill with the default signal`,
+    },
+  },
   'file.has': {
     expected: (p) => {
       const secret = p.secretOf as { subject?: unknown; variable?: unknown } | undefined;
@@ -213,6 +223,7 @@ const WORDING: Record<string, Wording> = {
     found: {
       pass: (_f, p) => `${who(p.subject)} sees ${p.path} as the step wants`,
       missing: (_f, p) => `there is no ${p.path} in the view of ${who(p.subject)}`,
+      'wrong-pane': (f, p) => `there is no ${p.path} in the view of ${who(p.subject)}; ${who(f.notIn)} has one: it was written in ${pane(f.notIn)}. Do it in ${pane(p.subject)}`,
       different: (f, p) =>
         f.sameAs ? `${p.path} in the view of ${who(p.subject)} is another file than ${who(f.sameAs)}'s` : `${p.path} has ${f.bytes} bytes, but not what the step wants${f.namesVariable ? ' (it names the variable, with another value)' : ''}`,
       'source-gone': (f) => `${who(f.owner ?? f.sameAs)} has nothing to compare with any more: reset the lab (Ctrl-g r)`,

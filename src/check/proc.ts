@@ -132,4 +132,31 @@ export const procDead = predicate({
   },
 });
 
-export const PROC_PREDICATES = [procOwnPidNamespace, procSees, procOutOfReach, procAlive, procDead];
+/**
+ * A planted process was killed from inside `root` (a chroot's root counts: this is about who,
+ * not which namespace). The kernel keeps no record of a signal's sender once the target is dead,
+ * so the planted process is its own witness: it catches the catchable signals with SA_SIGINFO
+ * and, before it exits, writes the sender's pid and root (readlink of /proc/<si_pid>/root, as
+ * the lab host sees it) as "<pid> <root>\n" to /run/nslab/planted/<name>.killer (labs/02-proc-leakage/setup.sh
+ * has one, in perl from the lab host's real /usr). A record it cannot complete says "?".
+ */
+export const procKilledBy = predicate({
+  name: 'proc.killedBy',
+  params: z.strictObject({ subject: z.custom<`planted:${string}`>((v) => typeof v === 'string' && /^planted:[a-z0-9][a-z0-9-]*$/.test(v), { message: 'must be planted:<name>' }), root: absPath }),
+  codes: ['running', 'stopped', 'wrong-root', 'unknown-killer'],
+  evaluate(view, p) {
+    const facts = { subject: p.subject, root: p.root };
+    const proc = view.subject(p.subject);
+    if (proc) {
+      const state = proc.status()?.state;
+      return { code: state === 'T' || state === 't' ? 'stopped' : 'running', facts: { ...facts, pid: proc.labHostPid() ?? 0 } };
+    }
+    const record = view.labHost?.read(`/run/nslab/planted/${p.subject.slice(8)}.killer`) ?? null;
+    const m = record === null ? null : /^(\d+) (\S+)\n?$/.exec(record);
+    if (!m || m[2] === '?') return { code: 'unknown-killer', facts };
+    const killer = { ...facts, killer: Number(m[1]), killerRoot: m[2]! };
+    return { code: m[2] === view.expand(p.root) ? 'pass' : 'wrong-root', facts: killer };
+  },
+});
+
+export const PROC_PREDICATES = [procOwnPidNamespace, procSees, procOutOfReach, procAlive, procDead, procKilledBy];
