@@ -19,6 +19,8 @@ import { listChildren } from '../kernel/proc.ts';
 import { findRealPid } from './pids.ts';
 
 export const LAB_HOST_ROOTFS = '/labs/rootfs';
+/** Programs nslab adds to the lab host (its /usr is the machine's own, read-only). */
+export const LAB_HOST_BIN = '/labs/bin';
 /** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
 export const LAB_HOST_PID_LEVEL = 2;
 const START_TIMEOUT_MS = 10_000;
@@ -183,7 +185,8 @@ function closeInheritedFdsOnExec(): void {
 /** The environment every lab shell starts with. */
 export function labEnvironment(): Record<string, string> {
   return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    // /labs/bin, last: nslab's own ping when the machine has none (assets/world/level1.sh).
+    PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${LAB_HOST_BIN}`,
     HOME: '/root',
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
