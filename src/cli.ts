@@ -201,6 +201,34 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('report')
+    .description('for graders: each lab\'s steps, when they passed, what the kernel showed, hints and solutions used')
+    .addOption(new Option('--json', 'versioned JSON').conflicts(['junit', 'tap']))
+    .addOption(new Option('--junit', 'JUnit XML, one testcase per step').conflicts(['tap']))
+    .option('--tap', 'TAP version 14')
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean } & LabsOptions) => {
+      const { labs } = await loadCatalog(options);
+      const { runReport } = await import('./report/commands.ts');
+      runReport(labs, options.json ? 'json' : options.junit ? 'junit' : options.tap ? 'tap' : 'text');
+    });
+
+  program
+    .command('reset')
+    .description('forget your progress in a lab (or --all); asks first')
+    .argument('[lab-id]', 'the lab to reset')
+    .option('--all', 'every lab')
+    .option('--yes', 'do not ask (for scripts)')
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean } & LabsOptions) => {
+      const { labs } = await loadCatalog(options);
+      const { runReset } = await import('./report/commands.ts');
+      await runReset(labs, { labId, ...options });
+    });
+
+  program
     .command('doctor')
     .description('check what nslab needs from this machine, and how to fix what is missing')
     .action(async () => {
