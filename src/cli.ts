@@ -13,6 +13,15 @@ import { computeLayout } from './layout.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
 import type { Start } from '../components/run.tsx';
 
+const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
+
+/** Opens the recording before anything starts, so a bad path fails before the lab world is built. */
+async function openRecorder(file: string | undefined, title: string) {
+  if (!file) return undefined;
+  const { CastRecorder } = await import('./record/asciicast.ts');
+  return new CastRecorder(file, terminalSize(), title);
+}
+
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
 
@@ -78,24 +87,28 @@ export function buildProgram(): Command {
     .description('Learn how Linux containers work by building one by hand, inside real namespaces.')
     .argument('[lab-id]', 'open this lab (default: the lab list)')
     .addOption(rootfsOption())
+    .addOption(recordOption())
     .showHelpAfterError()
-    .action(async (labId: string | undefined, options: { rootfs?: string }) => {
+    .action(async (labId: string | undefined, options: { rootfs?: string; record?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
       const labs = await loadLabs();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start);
+      await runApp(Promise.resolve(labs), tar, start, { recorder });
     });
 
   program
     .command('play')
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
-    .action(async (options: { rootfs?: string }) => {
+    .addOption(recordOption())
+    .action(async (options: { rootfs?: string; record?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
       // Let the stage open first: its shells then start in their own processes while Ink loads.
       await stage.catch(() => {});
@@ -105,7 +118,7 @@ export function buildProgram(): Command {
         () => loadLabs(),
         () => loadLabs(),
       );
-      await runApp(labs, tar, { kind: 'play', stage });
+      await runApp(labs, tar, { kind: 'play', stage }, { recorder });
     });
 
   program

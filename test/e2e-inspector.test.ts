@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 it('opens over the pane that is not focused, with the namespaces grouped per type', async () => {
-  await app.waitFor((s) => s.includes('root@host:~#') && s.includes('root@container:/#'), 'both prompts');
+  await app.waitFor((s) => s.includes('root@host:~#') && s.includes('root@container:/#'), 'both prompts', 40_000);
   app.type('\x07i');
   await app.waitFor(() => app.half('left').includes('◆ inspector [namespaces]'), 'the inspector over the host pane');
   // The container's shell has a net namespace of its own; the lab host's processes share one.
