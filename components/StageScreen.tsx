@@ -75,7 +75,6 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
             exited={view.exited[id]}
             cols={layout.paneCols}
             rows={layout.paneRows}
-            frame={view.frame}
           />
           ),
         )}

@@ -13,8 +13,6 @@ import { Inspector, type InspectorTarget } from '../inspect/inspector.ts';
 export type PaneId = 'host' | 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
-/** At most this many frames a second; output between frames is drawn in the next one. */
-export const MAX_FPS = 30;
 const RESIZE_DEBOUNCE_MS = 60;
 
 export interface SessionView {
@@ -29,7 +27,10 @@ export interface SessionView {
   readonly stage: Stage | null;
   /** A line for the footer: what just happened, or what to do next. */
   readonly notice: string | null;
-  /** Increments on every change; the view redraws when it moves. */
+  /**
+   * Increments on every change of this view. Pane output is not a change of the view: the
+   * ScreenWriter draws it straight from the panes (src/term/screen-writer.ts).
+   */
   readonly frame: number;
 }
 
@@ -53,7 +54,6 @@ export class Session {
   private state: SessionView;
   private readonly keys = new PrefixKeyMachine();
   private listeners = new Set<() => void>();
-  private drawTimer: NodeJS.Timeout | null = null;
   private resizeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private generation = 0;
@@ -123,7 +123,6 @@ export class Session {
   private attach(stage: Stage): void {
     for (const id of PANE_IDS) {
       const pane = stage[id];
-      pane.onChange(() => this.scheduleDraw());
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
         this.refreshTitles();
@@ -223,15 +222,6 @@ export class Session {
     this.update({ titles });
   }
 
-  /** Coalesces pane output into at most MAX_FPS frames a second. */
-  private scheduleDraw(): void {
-    if (this.drawTimer) return;
-    this.drawTimer = setTimeout(() => {
-      this.drawTimer = null;
-      this.update({});
-    }, 1000 / MAX_FPS);
-  }
-
   private update(patch: Partial<SessionView>): void {
     // Errors and notices may quote a tool's output from inside the lab.
     if (patch.error) patch = { ...patch, error: printable(patch.error) };
@@ -242,7 +232,6 @@ export class Session {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.drawTimer) clearTimeout(this.drawTimer);
     if (this.resizeTimer) clearTimeout(this.resizeTimer);
     await this.state.stage?.close();
   }
