@@ -12,7 +12,8 @@ import { runFullscreen } from './fullscreen.tsx';
 export type Start =
   | { readonly kind: 'list' }
   | { readonly kind: 'lab'; readonly id: string; readonly stage?: Promise<Stage> }
-  | { readonly kind: 'play'; readonly stage?: Promise<Stage> };
+  | { readonly kind: 'play'; readonly stage?: Promise<Stage> }
+  | { readonly kind: 'present'; readonly id: string; readonly stage?: Promise<Stage>; readonly step: number };
 
 export interface RunOptions {
   /** --record: every byte drawn goes into this asciicast, step passes as markers. */
@@ -26,8 +27,12 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
   // The playground opens without waiting for the lab files; everything else starts from them.
   const store = new ProgressStore();
   const log = new EventLog(store.dir);
-  const events = (event: EventBody) => {
+  // A grader jumps from marker to marker: one at each step pass.
+  const markStep = (event: EventBody) => {
     if (event.type === 'step-passed') recorder?.marker(`${event.lab}: step ${event.step + 1} passed (${event.stepId})`);
+  };
+  const events = (event: EventBody) => {
+    markStep(event);
     log.append(event);
   };
   const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events);
@@ -55,6 +60,9 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
   });
   navigator.onQuit = quit;
   if (start.kind === 'lab') await navigator.openLab(start.id, start.stage);
+  else if (start.kind === 'present') {
+    await navigator.openPresentation(start.id, start.stage, start.step, markStep);
+  }
   else if (start.kind === 'play') await navigator.openPlayground(start.stage);
   await finished;
 }

@@ -62,6 +62,9 @@ async function prepareInteractive(rootfs: string | undefined): Promise<string> {
 async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+  // NO_COLOR (no-color.org): Ink's colours come from chalk, which reads FORCE_COLOR only.
+  // Nothing nslab shows depends on colour alone (✓ ✗ + ~ ● ○ ▶ carry the meaning).
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   return import('../components/run.tsx');
 }
 
@@ -70,7 +73,7 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  * Callers let it open before loading Ink: its shells then boot in their own processes while
  * Ink loads, instead of the world waiting on a busy main thread (measured: 0.76 s vs 1.0 s).
  */
-function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
+function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number): Promise<Stage> {
   const { columns, rows } = terminalSize();
   const { paneCols, paneRows } = computeLayout(columns, rows, withLabPanel);
   const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
@@ -119,6 +122,30 @@ export function buildProgram(): Command {
         () => loadLabs(),
       );
       await runApp(labs, tar, { kind: 'play', stage }, { recorder });
+    });
+
+  program
+    .command('present')
+    .description('presenter mode, for a projector: Ctrl-g n types the next solution line at human speed, Ctrl-g 1…9 goes to a step')
+    .argument('<lab-id>', 'the lab to present')
+    .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
+    .addOption(rootfsOption())
+    .addOption(recordOption())
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string }) => {
+      const tar = await prepareInteractive(options.rootfs);
+      const labs = await loadLabs();
+      const lab = labs.find((l) => l.id === labId);
+      if (!lab) throw unknownLab(labId, labs);
+      const step = options.step ?? 1;
+      if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
+        throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`);
+      }
+      const recorder = await openRecorder(options.record, `nslab present ${labId}`);
+      const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
+      const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
+      await stage.catch(() => {});
+      const { runApp } = await loadUi();
+      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder });
     });
 
   program
