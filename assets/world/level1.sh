@@ -63,6 +63,14 @@ rmdir /old_root
 tar -x -f - -C /labs/rootfs --no-same-owner
 exec </dev/null
 
+# A machine without iputils ping: nslab built its own into the rootfs (src/rootfs/build.ts);
+# the lab host gets a copy on its PATH (/labs/bin, see labEnvironment in src/world/world.ts),
+# since its /usr is the machine's own, read-only.
+if ! command -v ping >/dev/null 2>&1 && [ -f /labs/rootfs/usr/libexec/nslab/ping ] && [ ! -L /labs/rootfs/usr/libexec/nslab/ping ]; then
+  mkdir -p /labs/bin
+  cp /labs/rootfs/usr/libexec/nslab/ping /labs/bin/ping
+fi
+
 # One prompt for both panes, coloured by hostname so "host" and "container" stand apart.
 # Kept in ~/.bashrc rather than an exported PS1, which sh(1) would print with raw escapes.
 mkdir -p /labs/rootfs/root

@@ -21,6 +21,8 @@ import { levelOneInit } from './init-binary.ts';
 import { currentLimits, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from './limits.ts';
 
 export const LAB_HOST_ROOTFS = '/labs/rootfs';
+/** Programs nslab adds to the lab host (its /usr is the machine's own, read-only). */
+export const LAB_HOST_BIN = '/labs/bin';
 /** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
 export const LAB_HOST_PID_LEVEL = 2;
 const START_TIMEOUT_MS = 10_000;
@@ -258,7 +260,8 @@ class BoundedText {
 /** The environment every lab shell starts with. */
 export function labEnvironment(): Record<string, string> {
   return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    // /labs/bin, last: nslab's own ping when the machine has none (assets/world/level1.sh).
+    PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${LAB_HOST_BIN}`,
     HOME: '/root',
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
