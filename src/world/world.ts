@@ -10,23 +10,47 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, readdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { setCloseOnExec } from '../../native/libc.ts';
+import type { Readable } from 'node:stream';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
 import { labIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
-import { listChildren } from '../kernel/proc.ts';
+import { listChildren, type FileIdentity } from '../kernel/proc.ts';
 import { findRealPid } from './pids.ts';
+import { isLabProcess, pidNamespaceOf, withLabProcess, type LabProcessOptions } from './lab-process.ts';
 
 export const LAB_HOST_ROOTFS = '/labs/rootfs';
 /** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
 export const LAB_HOST_PID_LEVEL = 2;
 const START_TIMEOUT_MS = 10_000;
+/** At most this much of each output stream of a script run in the lab host (lab files may end up in it). */
+export const EXEC_OUTPUT_LIMIT = 1 << 20;
+/** After the script exits, wait this long for its output to end (a background process may hold the pipe). */
+const EXEC_DRAIN_MS = 500;
+
+/** The lab host's namespaces nsenter(1) enters, by its option name and /proc/<pid>/ns name. */
+const ENTERED_NAMESPACES = [
+  ['user', 'user'],
+  ['mount', 'mnt'],
+  ['pid', 'pid'],
+  ['net', 'net'],
+  ['uts', 'uts'],
+  ['ipc', 'ipc'],
+  ['cgroup', 'cgroup'],
+] as const;
 
 export interface WorldOptions {
   /** A sanitized tar of the container's root filesystem (see src/rootfs). */
   readonly rootfsTar: string;
   readonly identity?: LabIdentity;
+}
+
+/** See LabWorld.openEntry. */
+export interface LabEntry {
+  readonly argv: readonly string[];
+  readonly close: () => void;
 }
 
 export interface ExecResult {
@@ -45,6 +69,8 @@ export class LabWorld {
     readonly anchorPid: number,
     /** Real pid of the lab host's init (level 2, pid 1 there). */
     readonly labHostPid: number,
+    /** The lab host's pid namespace: what makes a process the lab's (src/world/lab-process.ts). */
+    readonly pidNamespace: FileIdentity,
     readonly identity: LabIdentity,
   ) {
     this.whenExited = new Promise((resolve) => {
@@ -106,53 +132,136 @@ export class LabWorld {
     // anchor (unshare) ─ level-1 pid 1 (now the level-2 unshare) ─ lab host init
     const level1 = listChildren(anchorPid)?.[0];
     const labHost = level1 === undefined ? undefined : listChildren(level1)?.[0];
-    if (labHost === undefined) {
+    // The anchor is our child and level 1 its only child, so these pids cannot have been
+    // recycled yet: the lab host's pid namespace read here is the lab's.
+    const pidNamespace = labHost === undefined ? null : pidNamespaceOf(labHost);
+    if (labHost === undefined || pidNamespace === null) {
       anchor.kill('SIGKILL');
       throw new NslabError('The lab world started but its lab host process could not be found.');
     }
-    return new LabWorld(anchor, anchorPid, labHost, identity);
+    return new LabWorld(anchor, anchorPid, labHost, pidNamespace, identity);
   }
 
   get alive(): boolean {
     return !this.exited;
   }
 
-  /** nsenter argv that enters every namespace of the lab host, its root and cwd. */
-  enterArgv(): string[] {
-    return [
-      'nsenter', '-t', String(this.labHostPid),
-      '--user', '--mount', '--pid', '--net', '--uts', '--ipc', '--cgroup', '--root', '--wd',
-      ...this.identity.nsenterCredentials, '--',
-    ];
+  /**
+   * Whether real pid `pid` is, right now, a process of this lab world (see
+   * src/world/lab-process.ts): ask before reading a process's /proc or entering it.
+   */
+  owns(pid: number, options: LabProcessOptions = {}): boolean {
+    return isLabProcess(this.pidNamespace, pid, options);
   }
 
-  /** Runs a shell script as root of the lab host and collects its output. */
-  exec(script: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
-    const argv = [...this.enterArgv(), 'sh', '-c', script];
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...labEnvironment(), ...options.env },
-        timeout: options.timeoutMs ?? 10_000,
-        killSignal: 'SIGKILL',
+  /** `read()` about the lab host's init, or null once that pid is no longer it. */
+  private withLabHost<T>(read: () => T): T | null {
+    return withLabProcess(this.pidNamespace, this.labHostPid, read, { exactNamespace: true });
+  }
+
+  /**
+   * The way in to every namespace of the lab host, its root and cwd: nsenter argv to prefix
+   * to a program. Not `nsenter -t <pid>`: nsenter would open /proc/<pid>/ns/* by number, and if
+   * the lab host had gone that pid could by then be a real process. The namespace, root and cwd
+   * files are opened here instead, while a pidfd confirms they are the lab host's, and nsenter
+   * opens them again through nslab's own /proc/<pid>/fd/<n> (ptrace read access: nsenter runs
+   * as root or as nslab's own user), so no fd is inherited by anything. Call `close()` once the
+   * program has exited (until then nsenter may not have opened them yet).
+   */
+  openEntry(): LabEntry {
+    const fds: number[] = [];
+    const close = () => {
+      for (const fd of fds.splice(0)) closeSync(fd);
+    };
+    const link = (path: string, flags: number): string => {
+      const fd = openSync(path, flags);
+      fds.push(fd);
+      return `/proc/${process.pid}/fd/${fd}`;
+    };
+    try {
+      const args = this.alive && this.withLabHost(() => {
+        const dir = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+        return [
+          ...ENTERED_NAMESPACES.map(([option, name]) => `--${option}=${link(`/proc/${this.labHostPid}/ns/${name}`, fsConstants.O_RDONLY)}`),
+          `--root=${link(`/proc/${this.labHostPid}/root`, dir)}`,
+          `--wd=${link(`/proc/${this.labHostPid}/cwd`, dir)}`,
+        ];
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
+      if (!args) throw new NslabError('The lab world has ended.', 'Ctrl-g r starts a fresh one.');
+      return { argv: ['nsenter', ...args, ...this.identity.nsenterCredentials, '--'], close };
+    } catch (err) {
+      close();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a shell script as root of the lab host and collects its output: at most
+   * EXEC_OUTPUT_LIMIT bytes of each stream (more stops the script), and no wait beyond the
+   * timeout or, once the script has exited, for a background process that holds its pipes.
+   */
+  exec(script: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const entry = this.openEntry();
+      let child: ChildProcess & { stdout: Readable; stderr: Readable };
+      try {
+        child = spawn(entry.argv[0]!, [...entry.argv.slice(1), 'sh', '-c', script], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...labEnvironment(), ...options.env },
+        });
+      } catch (err) {
+        entry.close();
+        throw err;
+      }
+      child.once('exit', entry.close);
+      child.once('error', entry.close);
+      const out = { stdout: '', stderr: '' };
+      let note = '';
+      let code: number | null = null;
+      let drainTimer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        clearTimeout(drainTimer);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve({ code, stdout: out.stdout, stderr: out.stderr + note });
+      };
+      const stop = (why: string) => {
+        note ||= `\n[nslab: ${why}]`;
+        child.kill('SIGKILL');
+        finish();
+      };
+      const timer = setTimeout(() => stop(`no answer after ${(options.timeoutMs ?? 10_000) / 1000} s`), options.timeoutMs ?? 10_000);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        child[stream].setEncoding('utf8').on('data', (d: string) => {
+          out[stream] += d;
+          if (out[stream].length > EXEC_OUTPUT_LIMIT) {
+            out[stream] = out[stream].slice(0, EXEC_OUTPUT_LIMIT);
+            stop(`${stream} over ${EXEC_OUTPUT_LIMIT >> 20} MiB, stopped`);
+          }
+        });
+      }
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once('exit', (exitCode) => {
+        code = exitCode;
+        drainTimer = setTimeout(finish, EXEC_DRAIN_MS);
+      });
+      child.once('close', finish);
     });
   }
 
   /** A file of the lab host, as the lab host sees it (src/kernel/in-root.ts says why not a plain read). */
   readLabHostFile(path: string): string | null {
-    return readFileAs(this.labHostPid, path);
+    return this.withLabHost(() => readFileAs(this.labHostPid, path));
   }
 
-  /** Real pid of the process the lab host knows as `labHostPid`, searched under `treeRoot`. */
+  /** Real pid of the process the lab host knows as `labHostPid`, searched under `treeRoot`; only a process of this world. */
   realPid(treeRoot: number, labHostPid: number): number | null {
-    return findRealPid(treeRoot, labHostPid, LAB_HOST_PID_LEVEL);
+    const pid = findRealPid(treeRoot, labHostPid, LAB_HOST_PID_LEVEL);
+    return pid !== null && this.owns(pid) ? pid : null;
   }
 
   /** Tears the world down: SIGKILL to level 1 lets the kernel remove everything. */
