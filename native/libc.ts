@@ -103,12 +103,6 @@ export function setCloseOnExec(fd: number): void {
 }
 
 
-/** Clears close-on-exec on `fd`, so that the next program nslab starts inherits it (see setCloseOnExec). */
-export function clearCloseOnExec(fd: number): void {
-  const flags = checked('fcntl', [fd, 'F_GETFD'], () => fcntlFn(fd, F_GETFD) as number);
-  checked('fcntl', [fd, 'F_SETFD', flags & ~FD_CLOEXEC], () => fcntlFn(fd, F_SETFD, 'int', flags & ~FD_CLOEXEC) as number);
-}
-
 // pidfd_open(2) and pidfd_send_signal(2) have no glibc wrapper on Debian 12; like openat2 they
 // came after the syscall tables were unified, so the numbers are the same everywhere.
 const SYS_PIDFD_OPEN = 434;
