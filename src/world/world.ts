@@ -9,25 +9,33 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, readdirSync } from 'node:fs';
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
-import { setCloseOnExec } from '../../native/libc.ts';
+import { closeSync, constants as fsConstants, createReadStream, openSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
-import { labIdentity, type LabIdentity } from './identity.ts';
+import { claimedLabIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
 import { listChildren, type FileIdentity } from '../kernel/proc.ts';
 import { findRealPid } from './pids.ts';
 import { isLabProcess, pidNamespaceOf, withLabProcess, type LabProcessOptions } from './lab-process.ts';
+import { levelOneInit } from './init-binary.ts';
+import { currentLimits, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from './limits.ts';
 
 export const LAB_HOST_ROOTFS = '/labs/rootfs';
+/** Programs nslab adds to the lab host (its /usr is the machine's own, read-only). */
+export const LAB_HOST_BIN = '/labs/bin';
 /** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
 export const LAB_HOST_PID_LEVEL = 2;
 const START_TIMEOUT_MS = 10_000;
-/** At most this much of each output stream of a script run in the lab host (lab files may end up in it). */
-export const EXEC_OUTPUT_LIMIT = 1 << 20;
-/** After the script exits, wait this long for its output to end (a background process may hold the pipe). */
+/**
+ * The most nslab keeps of any stream a lab world writes to: a lab process can fill a pipe
+ * forever, and nslab must not grow with it. Beyond the cap the bytes are dropped (a world's
+ * start) or the program is stopped (exec).
+ */
+export const STREAM_CAP_BYTES = 64 * 1024;
+export const EXEC_OUTPUT_CAP_BYTES = 4 * 1024 * 1024;
+/** After a script exits, wait this long for its output to end (a background process may hold the pipes). */
 const EXEC_DRAIN_MS = 500;
 
 /** The lab host's namespaces nsenter(1) enters, by its option name and /proc/<pid>/ns name. */
@@ -41,22 +49,28 @@ const ENTERED_NAMESPACES = [
   ['cgroup', 'cgroup'],
 ] as const;
 
-export interface WorldOptions {
-  /** A sanitized tar of the container's root filesystem (see src/rootfs). */
-  readonly rootfsTar: string;
-  readonly identity?: LabIdentity;
-}
-
 /** See LabWorld.openEntry. */
 export interface LabEntry {
   readonly argv: readonly string[];
   readonly close: () => void;
 }
 
+export interface WorldOptions {
+  /** A sanitized tar of the container's root filesystem (see src/rootfs). */
+  readonly rootfsTar: string;
+  readonly identity?: LabIdentity;
+  /** Default: the limits the CLI configured (src/world/limits.ts). */
+  readonly limits?: WorldLimits;
+  /** Default: the strongest mechanism of this machine; tests force the rlimit floor with it. */
+  readonly limitsPlan?: LimitsPlan;
+}
+
 export interface ExecResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Output went past EXEC_OUTPUT_CAP_BYTES: the program was killed and the rest dropped. */
+  readonly truncated?: boolean;
 }
 
 export class LabWorld {
@@ -72,6 +86,8 @@ export class LabWorld {
     /** The lab host's pid namespace: what makes a process the lab's (src/world/lab-process.ts). */
     readonly pidNamespace: FileIdentity,
     readonly identity: LabIdentity,
+    /** The world's limits: which mechanism, the values, and the limits it ran into (poll()). */
+    readonly limits: WorldLimitsHandle,
   ) {
     this.whenExited = new Promise((resolve) => {
       if (anchor.exitCode !== null || anchor.signalCode !== null) resolve();
@@ -84,14 +100,32 @@ export class LabWorld {
 
   static async start(options: WorldOptions): Promise<LabWorld> {
     closeInheritedFdsOnExec();
-    const identity = options.identity ?? labIdentity();
+    const identity = options.identity ?? (await claimedLabIdentity());
+    const init = await levelOneInit();
+    const limits = WorldLimitsHandle.create(options.limits ?? currentLimits(), options.limitsPlan);
+    let initFd: number | undefined;
+    try {
+      // Level 1's init travels as fd 3 (see init-binary.ts); nslab's own copy closes below.
+      if (init.ok) initFd = openSync(init.path, 'r');
+      const world = await LabWorld.launch(options.rootfsTar, identity, limits, initFd);
+      return world;
+    } catch (error) {
+      await limits.remove();
+      throw error;
+    } finally {
+      if (initFd !== undefined) closeSync(initFd);
+    }
+  }
+
+  private static async launch(rootfsTar: string, identity: LabIdentity, limits: WorldLimitsHandle, initFd: number | undefined): Promise<LabWorld> {
     const argv = [
+      ...limits.joinPrefix(),
       ...identity.launchPrefix,
       'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child',
       '--', 'sh', '-c', 'eval "$NSLAB_LEVEL1"', 'nslab-world',
     ];
     const anchor = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', ...(initFd === undefined ? [] : [initFd])],
       // Scripts travel in the environment and run through eval, so that `ps` in the lab shows
       // "sh -c eval ..." rather than a hundred lines of script as pid 1's command line.
       env: {
@@ -99,17 +133,19 @@ export class LabWorld {
         LANG: 'C.UTF-8',
         NSLAB_LEVEL1: readWorldScript('level1.sh'),
         NSLAB_LABHOST: readWorldScript('labhost.sh'),
+        ...limits.floorEnvironment(),
+        ...(initFd === undefined ? {} : { NSLAB_INIT_FD: '3' }),
       },
     });
-    const tar = createReadStream(options.rootfsTar);
+    const tar = createReadStream(rootfsTar);
     tar.on('error', () => anchor.stdin?.destroy());
     anchor.stdin!.on('error', () => {}); // level 1 may fail before reading it all; stderr says why
     tar.pipe(anchor.stdin!);
 
-    let stderr = '';
-    anchor.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const stderr = new BoundedText(STREAM_CAP_BYTES);
+    anchor.stderr!.on('data', (d: Buffer) => stderr.add(d));
     await new Promise<void>((resolve, reject) => {
-      let stdout = '';
+      const stdout = new BoundedText(STREAM_CAP_BYTES);
       const fail = (why: string) => {
         clearTimeout(timer);
         anchor.kill('SIGKILL');
@@ -118,18 +154,22 @@ export class LabWorld {
       const timer = setTimeout(() => fail(`no answer after ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
       anchor.once('error', (e) => fail(e.message));
       // 'close', not 'exit': by then stderr is drained, so the message says why it failed.
-      anchor.once('close', (code, signal) => fail(stderr.trim() || `level 1 exited (${code ?? signal})`));
-      anchor.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (stdout.includes('READY\n')) {
+      anchor.once('close', (code, signal) => fail(stderr.text().trim() || `level 1 exited (${code ?? signal})`));
+      anchor.stdout!.on('data', (d: Buffer) => {
+        stdout.add(d);
+        if (stdout.text().includes('READY\n')) {
           clearTimeout(timer);
           anchor.removeAllListeners('close');
           resolve();
         }
       });
     });
+    // Started: nothing the world writes is read any more. No lab process holds these pipes
+    // (nslab-init and the lab host's init let go of them), but if one did, it gets EPIPE.
+    anchor.stdout!.destroy();
+    anchor.stderr!.destroy();
     const anchorPid = anchor.pid!;
-    // anchor (unshare) ─ level-1 pid 1 (now the level-2 unshare) ─ lab host init
+    // anchor (unshare) ─ level-1 pid 1 (nslab-init, or unshare for level 2) ─ lab host init
     const level1 = listChildren(anchorPid)?.[0];
     const labHost = level1 === undefined ? undefined : listChildren(level1)?.[0];
     // The anchor is our child and level 1 its only child, so these pids cannot have been
@@ -139,7 +179,7 @@ export class LabWorld {
       anchor.kill('SIGKILL');
       throw new NslabError('The lab world started but its lab host process could not be found.');
     }
-    return new LabWorld(anchor, anchorPid, labHost, pidNamespace, identity);
+    return new LabWorld(anchor, anchorPid, labHost, pidNamespace, identity, limits);
   }
 
   get alive(): boolean {
@@ -160,13 +200,14 @@ export class LabWorld {
   }
 
   /**
-   * The way in to every namespace of the lab host, its root and cwd: nsenter argv to prefix
-   * to a program. Not `nsenter -t <pid>`: nsenter would open /proc/<pid>/ns/* by number, and if
-   * the lab host had gone that pid could by then be a real process. The namespace, root and cwd
-   * files are opened here instead, while a pidfd confirms they are the lab host's, and nsenter
-   * opens them again through nslab's own /proc/<pid>/fd/<n> (ptrace read access: nsenter runs
-   * as root or as nslab's own user), so no fd is inherited by anything. Call `close()` once the
-   * program has exited (until then nsenter may not have opened them yet).
+   * The way in to every namespace of the lab host, its root and cwd (under the world's
+   * limits): argv to prefix to a program. Not `nsenter -t <pid>`: nsenter would open
+   * /proc/<pid>/ns/* by number, and if the lab host had gone that pid could by then be a real
+   * process. The namespace, root and cwd files are opened here instead, while a pidfd confirms
+   * they are the lab host's, and nsenter opens them again through nslab's own
+   * /proc/<pid>/fd/<n> (ptrace read access: nsenter runs as root or as nslab's own user), so no
+   * fd is inherited by anything. Call `close()` once the program has exited (until then nsenter
+   * may not have opened them yet).
    */
   openEntry(): LabEntry {
     const fds: number[] = [];
@@ -188,7 +229,7 @@ export class LabWorld {
         ];
       });
       if (!args) throw new NslabError('The lab world has ended.', 'Ctrl-g r starts a fresh one.');
-      return { argv: ['nsenter', ...args, ...this.identity.nsenterCredentials, '--'], close };
+      return { argv: [...this.limits.joinPrefix(), 'nsenter', ...args, ...this.identity.nsenterCredentials, '--'], close };
     } catch (err) {
       close();
       throw err;
@@ -197,7 +238,7 @@ export class LabWorld {
 
   /**
    * Runs a shell script as root of the lab host and collects its output: at most
-   * EXEC_OUTPUT_LIMIT bytes of each stream (more stops the script), and no wait beyond the
+   * EXEC_OUTPUT_CAP_BYTES of each stream (more stops the script), and no wait beyond the
    * timeout or, once the script has exited, for a background process that holds its pipes.
    */
   exec(script: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
@@ -215,32 +256,32 @@ export class LabWorld {
       }
       child.once('exit', entry.close);
       child.once('error', entry.close);
-      const out = { stdout: '', stderr: '' };
-      let note = '';
+      const stdout = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
+      const stderr = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
       let code: number | null = null;
+      let note = '';
       let drainTimer: NodeJS.Timeout | undefined;
       const finish = () => {
         clearTimeout(timer);
         clearTimeout(drainTimer);
         child.stdout.destroy();
         child.stderr.destroy();
-        resolve({ code, stdout: out.stdout, stderr: out.stderr + note });
+        const truncated = stdout.truncated || stderr.truncated;
+        resolve({ code, stdout: stdout.text(), stderr: stderr.text() + note, ...(truncated ? { truncated } : {}) });
       };
-      const stop = (why: string) => {
-        note ||= `\n[nslab: ${why}]`;
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const timer = setTimeout(() => {
+        note = `\n[nslab: no answer after ${timeoutMs / 1000} s]`;
+        child.kill('SIGKILL');
+        finish();
+      }, timeoutMs);
+      const take = (into: BoundedText) => (d: Buffer) => {
+        if (into.add(d)) return;
         child.kill('SIGKILL');
         finish();
       };
-      const timer = setTimeout(() => stop(`no answer after ${(options.timeoutMs ?? 10_000) / 1000} s`), options.timeoutMs ?? 10_000);
-      for (const stream of ['stdout', 'stderr'] as const) {
-        child[stream].setEncoding('utf8').on('data', (d: string) => {
-          out[stream] += d;
-          if (out[stream].length > EXEC_OUTPUT_LIMIT) {
-            out[stream] = out[stream].slice(0, EXEC_OUTPUT_LIMIT);
-            stop(`${stream} over ${EXEC_OUTPUT_LIMIT >> 20} MiB, stopped`);
-          }
-        });
-      }
+      child.stdout.on('data', take(stdout));
+      child.stderr.on('data', take(stderr));
       child.once('error', (err) => {
         clearTimeout(timer);
         reject(err);
@@ -266,9 +307,11 @@ export class LabWorld {
 
   /** Tears the world down: SIGKILL to level 1 lets the kernel remove everything. */
   async stop(): Promise<void> {
-    if (this.exited) return;
-    this.anchor.kill('SIGKILL');
-    await this.whenExited;
+    if (!this.exited) {
+      this.anchor.kill('SIGKILL');
+      await this.whenExited;
+    }
+    await this.limits.remove();
   }
 }
 
@@ -289,10 +332,36 @@ function closeInheritedFdsOnExec(): void {
   }
 }
 
+/** The first `cap` bytes of a stream, as text; what comes after is counted and dropped. */
+class BoundedText {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  /** false once the cap is passed. */
+  add(chunk: Buffer): boolean {
+    const room = this.cap - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room > 0) {
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      this.chunks.push(kept);
+      this.size += kept.length;
+    }
+    return !this.truncated;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
 /** The environment every lab shell starts with. */
 export function labEnvironment(): Record<string, string> {
   return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    // /labs/bin, last: nslab's own ping when the machine has none (assets/world/level1.sh).
+    PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${LAB_HOST_BIN}`,
     HOME: '/root',
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',
