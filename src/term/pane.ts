@@ -73,6 +73,9 @@ export class Pane {
       rows: options.rows,
       scrollback: options.scrollback ?? 0,
       allowProposedApi: true,
+      // xterm.js reports every malformed sequence on the console by default (about a kilobyte
+      // each): `cat` of a binary file printed megabytes of them over the screen.
+      logLevel: 'off',
     });
     // Unicode 11 widths (emoji are two cells) agree with string-width, which Ink lays out by.
     this.term.loadAddon(new Unicode11Addon());
