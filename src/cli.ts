@@ -11,6 +11,7 @@ import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { computeLayout } from './layout.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
+import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
 
 const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
@@ -20,6 +21,26 @@ async function openRecorder(file: string | undefined, title: string) {
   if (!file) return undefined;
   const { CastRecorder } = await import('./record/asciicast.ts');
   return new CastRecorder(file, terminalSize(), title);
+}
+
+/** --tasks, --memory, --cpus: the limits of every lab world this command starts (src/world/limits.ts). */
+function addLimitOptions(command: Command): Command {
+  return command
+    .option('--tasks <n>', `processes and threads per lab world (default ${DEFAULT_LIMITS.tasks})`)
+    .option('--memory <size>', `memory per lab world, tmpfs files included, e.g. 512M, 2G (default ${formatBytes(DEFAULT_LIMITS.memoryBytes)})`)
+    .option('--cpus <n>', `CPU time per lab world, in CPUs, e.g. 1.5 (default ${DEFAULT_LIMITS.cpus})`);
+}
+
+function applyLimitOptions(options: { tasks?: string; memory?: string; cpus?: string }): void {
+  const number = (flag: string, text: string, value: number) => {
+    if (!Number.isFinite(value)) throw new NslabError(`${flag} ${text} is not a number.`, `Example: nslab ${flag} ${flag === '--memory' ? '1G' : flag === '--tasks' ? '512' : '1.5'}`);
+    return value;
+  };
+  configureLimits({
+    ...(options.tasks === undefined ? {} : { tasks: number('--tasks', options.tasks, Number(options.tasks)) }),
+    ...(options.memory === undefined ? {} : { memoryBytes: number('--memory', options.memory, parseSize(options.memory)) }),
+    ...(options.cpus === undefined ? {} : { cpus: number('--cpus', options.cpus, Number(options.cpus)) }),
+  });
 }
 
 const rootfsOption = () =>
@@ -65,7 +86,17 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   // NO_COLOR (no-color.org): Ink's colours come from chalk, which reads FORCE_COLOR only.
   // Nothing nslab shows depends on colour alone (✓ ✗ + ~ ● ○ ▶ carry the meaning).
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
-  return import('../components/run.tsx');
+  // Ink's layout engine (yoga-layout) instantiates its inline WebAssembly through fetch() when
+  // there is one, and Node's fetch loads undici for it: 0.3 of the 0.6 s the UI took to load
+  // (--cpu-prof). Without fetch, yoga decodes the same bytes itself. The property is moved
+  // aside, not read: reading it is what loads undici.
+  const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (fetch?.configurable) delete (globalThis as { fetch?: unknown }).fetch;
+  try {
+    return await import('../components/run.tsx');
+  } finally {
+    if (fetch?.configurable) Object.defineProperty(globalThis, 'fetch', fetch);
+  }
 }
 
 /**
@@ -92,6 +123,10 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .addOption(recordOption())
     .showHelpAfterError()
+    // The limit flags belong to the program, so they work before or after any command name.
+    .hook('preAction', (root) => applyLimitOptions(root.opts()));
+  addLimitOptions(program);
+  program
     .action(async (labId: string | undefined, options: { rootfs?: string; record?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
       const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
