@@ -25,7 +25,7 @@ it('opens over the pane that is not focused, with the namespaces grouped per typ
   await app.waitFor(() => app.half('left').includes('◆ inspector [namespaces]'), 'the inspector over the host pane');
   // The container's shell has a net namespace of its own; the lab host's processes share one.
   await app.waitFor(() => /net\s+\d+ host: .*bash/.test(app.half('left')) && /net\s+\d+ own: .*bash/.test(app.half('left')), 'two net groups');
-  expect(app.half('right')).toContain('root@container:/#'); // the focused pane stays live
+  await app.waitFor(() => app.half('right').includes('root@container:/#'), 'the focused pane still drawn beside it');
 });
 
 it('shows a shell moving into a new net namespace after `unshare --net bash`', async () => {
