@@ -182,16 +182,23 @@ export class LabWorld {
       });
       const stdout = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
       const stderr = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
+      const finish = (code: number | null) => {
+        const truncated = stdout.truncated || stderr.truncated;
+        resolve({ code, stdout: stdout.text(), stderr: stderr.text(), ...(truncated ? { truncated } : {}) });
+      };
       const take = (into: BoundedText) => (d: Buffer) => {
-        if (!into.add(d)) child.kill('SIGKILL');
+        if (into.add(d)) return;
+        // Past the cap: stop listening now. Killing nsenter does not end the program it
+        // forked inside the lab's pid namespace, which may hold the pipes open for ever.
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(null);
       };
       child.stdout.on('data', take(stdout));
       child.stderr.on('data', take(stderr));
       child.once('error', reject);
-      child.once('close', (code) => {
-        const truncated = stdout.truncated || stderr.truncated;
-        resolve({ code, stdout: stdout.text(), stderr: stderr.text(), ...(truncated ? { truncated } : {}) });
-      });
+      child.once('close', (code) => finish(code));
     });
   }
 
