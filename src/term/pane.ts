@@ -73,6 +73,10 @@ export class Pane {
       rows: options.rows,
       scrollback: options.scrollback ?? 1000,
       allowProposedApi: true,
+      // xterm.js logs sequences it does not know (with their parsed parameters) through
+      // console.warn; nslab's stderr is the user's terminal, so a lab printing odd escapes
+      // would write xterm's internals over the UI.
+      logLevel: 'off',
     });
     // Unicode 11 widths (emoji are two cells) agree with string-width, which Ink lays out by.
     this.term.loadAddon(new Unicode11Addon());
