@@ -2,9 +2,10 @@
  * One terminal pane: a real PTY (node-pty) whose output is parsed by a headless xterm.js
  * emulator. The UI only reads the emulator's screen; it never sees PTY bytes.
  *
- * Flow control: bytes are never dropped. When the emulator falls behind (a program floods the
- * pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
- * xterm.js has parsed the backlog. Frames may be dropped, bytes never.
+ * Flow control: no byte's effect is ever lost. When the emulator falls behind (a program floods
+ * the pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
+ * xterm.js has parsed the backlog. Frames may be dropped; of the bytes, only plain lines that
+ * the rest of the backlog provably scrolls away unseen are skipped (flood.ts).
  *
  * Parsing is fed to xterm.js in slices of at most PARSE_SLICE characters, the next slice only
  * after the previous one is parsed: xterm.js otherwise parses a whole backlog in one go (it
@@ -15,6 +16,7 @@ import pty, { type IPty } from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
+import { canSkipPlainText, overwrittenPrefix } from './flood.ts';
 
 const { Terminal } = xtermHeadless;
 const { Unicode11Addon } = unicode11;
@@ -25,6 +27,8 @@ const BACKLOG_HIGH = 1 << 20;
 const BACKLOG_LOW = 1 << 16;
 /** Characters handed to the emulator at once (about a millisecond of parsing). */
 const PARSE_SLICE = 1 << 15;
+/** A backlog this long is looked at for plain text to skip (flood.ts). */
+const MIN_SKIP = 1 << 13;
 /** A pane is "quiet" this long after its last output: the moment to re-read the kernel. */
 export const QUIET_MS = 120;
 
@@ -66,16 +70,17 @@ export class Pane {
   exit: PaneExit | null = null;
   /** Total characters received from the PTY (for benchmarks and tests). */
   received = 0;
+  /** Of those, characters of plain text skipped unparsed as overwritten (src/term/flood.ts). */
+  skipped = 0;
 
   constructor(options: PaneOptions) {
     this.term = new Terminal({
       cols: options.cols,
       rows: options.rows,
-      scrollback: options.scrollback ?? 1000,
+      scrollback: options.scrollback ?? 0,
       allowProposedApi: true,
-      // xterm.js logs sequences it does not know (with their parsed parameters) through
-      // console.warn; nslab's stderr is the user's terminal, so a lab printing odd escapes
-      // would write xterm's internals over the UI.
+      // xterm.js reports every malformed sequence on the console by default (about a kilobyte
+      // each): `cat` of a binary file printed megabytes of them over the screen.
       logLevel: 'off',
     });
     // Unicode 11 widths (emoji are two cells) agree with string-width, which Ink lays out by.
@@ -114,6 +119,7 @@ export class Pane {
 
   /** Hands the emulator the next slice of the queue; the following one once it is parsed. */
   private parseNext(): void {
+    this.skipOverwritten();
     let slice = '';
     while (this.queue.length > 0 && slice.length < PARSE_SLICE) {
       const head = this.queue[0]!;
@@ -142,6 +148,20 @@ export class Pane {
       if (this.queue.length > 0) setImmediate(() => this.parseNext());
       else this.parsing = false;
     });
+  }
+
+  /**
+   * Drops the beginning of a backlog of plain lines that the rest of it scrolls away unseen
+   * (flood.ts: the emulator ends in the same state). Not bytes lost: their effect is
+   * kept, only the parsing of text that no one could ever see is saved.
+   */
+  private skipOverwritten(): void {
+    if (this.backlog < MIN_SKIP || !canSkipPlainText(this.term)) return;
+    const text = this.queue.join('');
+    const cut = overwrittenPrefix(text, this.term.rows, this.term.options.scrollback ?? 0);
+    this.queue = [cut > 0 ? text.slice(cut) : text];
+    this.backlog -= cut;
+    this.skipped += cut;
   }
 
   private checkQuiet(): void {

@@ -119,7 +119,7 @@ export class LabWorld {
 
   private static async launch(rootfsTar: string, identity: LabIdentity, limits: WorldLimitsHandle, initFd: number | undefined): Promise<LabWorld> {
     const argv = [
-      ...limits.joinPrefix(),
+      ...limits.joinPrefix({ anchor: true }),
       ...identity.launchPrefix,
       'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child',
       '--', 'sh', '-c', 'eval "$NSLAB_LEVEL1"', 'nslab-world',
