@@ -38,6 +38,11 @@ export interface PaneOptions {
   readonly cols: number;
   readonly rows: number;
   readonly scrollback?: number;
+  /**
+   * Whether a real pid is, right now, a process of the lab world in session `session` (see
+   * src/world/lab-process.ts). Without it, foregroundPid() answers no process at all.
+   */
+  readonly owns?: (pid: number, session: number) => boolean;
 }
 
 export interface PaneExit {
@@ -48,6 +53,7 @@ export interface PaneExit {
 export class Pane {
   readonly term: HeadlessTerminal;
   private readonly pty: IPty;
+  private readonly owns: (pid: number, session: number) => boolean;
   private backlog = 0;
   private paused = false;
   /** Received, not yet handed to the emulator. */
@@ -80,6 +86,7 @@ export class Pane {
     // Unicode 11 widths (emoji are two cells) agree with string-width, which Ink lays out by.
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
+    this.owns = options.owns ?? (() => false);
     this.pty = pty.spawn(options.argv[0]!, options.argv.slice(1), {
       name: 'xterm-256color',
       cols: options.cols,
@@ -236,16 +243,22 @@ export class Pane {
 
   /**
    * The process group in the foreground of this terminal (what the user runs right now), as
-   * a real pid, or null once the pane has exited.
+   * a real pid, or null once the pane has exited or when that pid is not, right now, a process
+   * of the lab in this terminal's session. tcgetpgrp(3) answers the group a program last made
+   * the foreground even after every member has exited (a program `tcsetpgrp`s to its own group
+   * and exits); that number may since name any process of the machine.
    */
   foregroundPid(): number | null {
     if (this.exit) return null;
+    let pgrp: number;
     try {
-      // 0: the terminal has no foreground process group (yet, or any more).
-      return tcgetpgrp(this.masterFd) || null;
+      pgrp = tcgetpgrp(this.masterFd);
     } catch {
       return null;
     }
+    // 0: the terminal has no foreground process group (yet, or any more). node-pty's child
+    // called setsid(2), so this terminal's session id is that child's pid.
+    return pgrp > 0 && this.owns(pgrp, this.pid) ? pgrp : null;
   }
 
   dispose(): void {
