@@ -19,7 +19,7 @@ import { loadLabs } from '../src/labs/catalog.ts';
 import { runChecks, typeSolution } from '../src/labs/runner.ts';
 import { INSPECTOR_VIEWS, Inspector } from '../src/inspect/inspector.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
-import { Stage } from '../src/world/stage.ts';
+import { PLAYGROUND, Stage } from '../src/world/stage.ts';
 import { classroom } from './classroom.ts';
 import { NSLAB_ENV, Outer, SCRATCH, median, percentile, treeCpuSeconds, treePeakRssMiB } from './outer.ts';
 
@@ -210,6 +210,24 @@ async function idleCpu(labId: string): Promise<number> {
   }
 }
 
+/** Opening a stage in-process, to both prompts, and its parts: the lab world (levels 1 and 2,
+ *  the rootfs tar extracted into it) and the container's start. */
+async function stageParts(tar: string): Promise<string> {
+  const total: number[] = [];
+  const world: number[] = [];
+  const container: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const stage = await Stage.open(PLAYGROUND, tar, { cols: 78, rows: 40 });
+    await Promise.all([stage.host.settled(5000), stage.container.settled(5000)]);
+    total.push(performance.now() - started);
+    world.push(stage.timings.world);
+    container.push(stage.timings.container);
+    await stage.close();
+  }
+  return `stage open in-process, to both shells quiet: median ${fmt(median(total))} ms; lab world start (levels 1+2, rootfs tar extracted) ${fmt(median(world))} ms; container start ${fmt(median(container))} ms`;
+}
+
 /** How long a step's checks take, on the starting state and after the solution (slowest step). */
 async function checkTimes(tar: string): Promise<string[]> {
   const lines: string[] = [];
@@ -330,6 +348,7 @@ if (installed) {
   console.log(`launch to both prompts, clone ${fmt(median(clone))} ms [${clone.map((v) => fmt(v)).join(', ')}], installed package ${fmt(median(packed))} ms [${packed.map((v) => fmt(v)).join(', ')}]`);
 }
 
+console.log(await stageParts(image.tarPath));
 const labs = await loadLabs();
 const cpu = await idleCpu(labs[0]!.id);
 console.log(`idle CPU of an open lab (${labs[0]!.id}) over 10 s: ${cpu.toFixed(2)} % of one core`);
