@@ -3,6 +3,7 @@
  * One definition per concept, one file per area; a new area adds its file's list here.
  */
 import type { Stage } from '../world/stage.ts';
+import { CGROUP_PREDICATES } from './cgroup.ts';
 import { FILE_PREDICATES } from './file.ts';
 import { LiveSource, worldOf } from './live.ts';
 import { message } from './messages.ts';
@@ -35,6 +36,7 @@ export const PREDICATES: ReadonlyMap<string, Predicate<unknown, string>> = regis
   PROC_PREDICATES,
   FILE_PREDICATES,
   NET_PREDICATES,
+  CGROUP_PREDICATES,
 );
 
 /** Every code a predicate can return, 'pass' and the common ones included (for `wrong[].expect`). */

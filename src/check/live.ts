@@ -2,6 +2,7 @@
  * The live kernel as a KernelSource: subjects resolved from a stage's panes and world, each pid
  * confirmed to be inside the lab host's pid namespace before anything of it is read.
  */
+import { cgroupDir, readCgroupFile, type CgroupController } from '../kernel/cgroup.ts';
 import { listAs, mountIdAs, readFileAs, statAs } from '../kernel/in-root.ts';
 import { readMountTree, rootMountId } from '../kernel/mounttree.ts';
 import { readLinks } from '../kernel/netlink.ts';
@@ -18,6 +19,8 @@ export interface LiveWorld {
   foreground(pane: 'host' | 'container'): number | null;
   /** The real pid of a planted process, from the pid the setup wrote. */
   planted(name: string): number | null;
+  /** The world's own cgroup directory in the hierarchy of `controller` (none under rlimit). */
+  cgroupDir?(controller: CgroupController): string | null;
 }
 
 export function worldOf(stage: Stage): LiveWorld {
@@ -31,6 +34,7 @@ export function worldOf(stage: Stage): LiveWorld {
       if (!text || !/^\d+\s*$/.test(text)) return null;
       return world.realPid(world.anchorPid, Number(text));
     },
+    cgroupDir: (controller) => world.limits.dirs.get(controller) ?? world.limits.dirs.get('unified') ?? null,
   };
 }
 
@@ -102,5 +106,16 @@ export class LiveSource implements KernelSource {
   }
   links(pid: number) {
     return readLinks(pid, this.enterUserNs);
+  }
+  cgroupOf(pid: number, controller: CgroupController) {
+    const world = this.world.cgroupDir?.(controller) ?? null;
+    const dir = cgroupDir(pid, controller);
+    if (world === null || dir === null) return null;
+    if (dir === world) return '/';
+    return dir.startsWith(`${world}/`) ? dir.slice(world.length) : null;
+  }
+  cgroupText(pid: number, controller: CgroupController, file: string) {
+    const dir = cgroupDir(pid, controller);
+    return dir === null || this.cgroupOf(pid, controller) === null ? null : readCgroupFile(dir, file);
   }
 }

@@ -148,6 +148,23 @@ const WORDING: Record<string, Wording> = {
       unsupported: () => 'this kernel does not give unique mount ids (statx STATX_MNT_ID_UNIQUE, Linux 6.8): nslab cannot tell who made a mount',
     },
   },
+  'cgroup.limited': {
+    expected: (p) => `${who(p.subject)} is in a cgroup of its own whose ${p.controller === 'pids' ? 'pids.max' : 'memory limit'} is at most ${p.atMost}`,
+    found: {
+      pass: (f) => `${f.cgroup} limits it to ${f.limit}${f.controller === 'memory' ? ' bytes' : ' processes'}`,
+      'not-moved': (f, p) => `${who(p.subject)} is still in ${f.cgroup === '/' ? "the lab's own cgroup" : '/lab, the cgroup nslab gave the lab'}: make a cgroup below /lab in the ${f.controller} hierarchy and write $CPID into its cgroup.procs from the host pane`,
+      'no-limit': (f) => `${f.cgroup} has no ${f.controller} limit (it says max): write one into ${f.controller === 'pids' ? 'pids.max' : 'memory.limit_in_bytes (memory.max on cgroup v2)'}`,
+      'too-high': (f) => `${f.cgroup} allows ${f.limit}, more than ${f.atMost}`,
+    },
+  },
+  'cgroup.hitLimit': {
+    expected: (p) => `a fork in ${who(p.subject)}'s cgroup was refused at its pids.max`,
+    found: {
+      pass: (f) => `the kernel refused ${f.refused} fork${f.refused === 1 ? '' : 's'} in ${f.cgroup} at its limit of ${f.limit}`,
+      'not-moved': (_f, p) => `${who(p.subject)} is not in a cgroup of its own: the loop ran under the lab's own, much larger limit`,
+      'not-reached': (f) => `no fork in ${f.cgroup} has met its limit of ${f.limit} yet (pids.events says max 0): start more background processes than that in the container pane`,
+    },
+  },
   'ns.own': {
     expected: (p) => `${who(p.subject)} has a ${NS_WORDS[String(p.ns)]} namespace of its own, not ${who(p.from)}'s`,
     found: {

@@ -2,6 +2,7 @@
  * A KernelSource that records what another one answered, and one that replays a recording:
  * predicates are unit-tested on real states recorded from lab worlds (test/fixtures/check).
  */
+import type { CgroupController } from '../kernel/cgroup.ts';
 import type { FileIdentity } from '../kernel/proc.ts';
 import type { MountNode } from '../kernel/mounttree.ts';
 import type { IpLink } from '../kernel/netlink.ts';
@@ -10,7 +11,7 @@ import type { KernelSource } from './view.ts';
 
 export type Recording = Record<string, unknown>;
 
-const METHODS = ['resolve', 'procText', 'procLink', 'dirIdentity', 'identityAs', 'readAs', 'listAs', 'rootMountId', 'mountIdAs', 'pidAncestry', 'mountTree', 'links'] as const;
+const METHODS = ['resolve', 'procText', 'procLink', 'dirIdentity', 'identityAs', 'readAs', 'listAs', 'rootMountId', 'mountIdAs', 'pidAncestry', 'mountTree', 'links', 'cgroupOf', 'cgroupText'] as const;
 
 const key = (method: string, args: readonly unknown[]) => `${method}(${args.map((a) => JSON.stringify(a)).join(',')})`;
 
@@ -82,5 +83,11 @@ export class ReplaySource implements KernelSource {
   }
   links(pid: number) {
     return Promise.resolve(this.get<IpLink[] | null>('links', [pid]));
+  }
+  cgroupOf(pid: number, controller: CgroupController) {
+    return this.get<string | null>('cgroupOf', [pid, controller]);
+  }
+  cgroupText(pid: number, controller: CgroupController, file: string) {
+    return this.get<string | null>('cgroupText', [pid, controller, file]);
   }
 }

@@ -15,6 +15,7 @@ import type { IpLink } from '../kernel/netlink.ts';
 import { NS_TYPES, type Namespaces, type NsType } from '../kernel/namespaces.ts';
 import { parseEnviron, parseStatStartTime, parseStatus, sameIdentity, type FileIdentity, type ProcStatus } from '../kernel/proc.ts';
 import { parseArp, parseIcmpCounters, parseRoutes, type ArpEntry, type IcmpCounters, type Route } from '../kernel/net.ts';
+import type { CgroupController } from '../kernel/cgroup.ts';
 import type { NamespaceName, Subject } from './types.ts';
 
 /** $ROOTFS: the container's root directory as the lab host sees it. */
@@ -49,6 +50,14 @@ export interface KernelSource {
   mountTree(pid: number): MountNode[] | null;
   /** Links of the process's network namespace with their addresses (nslab's own ip -j). */
   links(pid: number): Promise<IpLink[] | null>;
+  /**
+   * The process's cgroup in the hierarchy of `controller`, relative to the lab world's own
+   * cgroup (`/` is the world's own, `/lab/box` one the lab made); null when the world has no
+   * cgroup there, it cannot be read, or the process is outside the world's cgroup.
+   */
+  cgroupOf(pid: number, controller: CgroupController): string | null;
+  /** A file of that cgroup (pids.max, pids.events, memory.max, ...), read from nslab's side. */
+  cgroupText(pid: number, controller: CgroupController, file: string): string | null;
 }
 
 /** What the view knows about one subject, read lazily and at most once. */
@@ -146,6 +155,15 @@ export class ProcView {
 
   mountIdOf(path: string): bigint | null {
     return this.once(`mntid:${path}`, () => this.source.mountIdAs(this.pid, path));
+  }
+
+  /** Its cgroup relative to the world's own (see KernelSource.cgroupOf). */
+  cgroup(controller: CgroupController): string | null {
+    return this.once(`cgroup:${controller}`, () => this.source.cgroupOf(this.pid, controller));
+  }
+
+  cgroupFile(controller: CgroupController, file: string): string | null {
+    return this.once(`cgroup:${controller}:${file}`, () => this.source.cgroupText(this.pid, controller, file));
   }
 
   pidAncestry(): number[] | null {

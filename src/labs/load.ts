@@ -129,7 +129,7 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
     summary: data.summary,
     ...(data.source !== undefined ? { source: data.source } : {}),
     requires: data.requires,
-    start: { container: data.start.container, ...(setup !== undefined ? { setup } : {}) },
+    start: { container: data.start.container, ...(setup !== undefined ? { setup } : {}), ...(data.requires.includes('cgroup') ? { cgroup: true } : {}) },
     intro: prose.intro,
     steps,
     origin: { file, builtIn: options.builtIn, language: 'en' },

@@ -4,6 +4,7 @@
  * alone (a predicate's own parameters, expect codes, ids across steps) load.ts checks after.
  */
 import { z } from 'zod';
+import { REQUIREMENTS } from './requirements.ts';
 
 export const FORMAT = 1;
 
@@ -76,7 +77,7 @@ export const frontMatter = z
     title: text,
     summary: text,
     source: z.string().optional(),
-    requires: z.array(labId).default([]),
+    requires: z.array(z.enum(REQUIREMENTS)).default([]),
     start,
     steps: z.array(step).min(1, 'needs at least one step'),
   })

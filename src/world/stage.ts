@@ -25,6 +25,11 @@ export interface StageSpec {
   readonly container: ContainerSpec;
   /** Shell run as lab-host root before the panes start: planted files, processes, mounts. */
   readonly setup?: string;
+  /**
+   * Give the lab a cgroup of its own to write (`requires: [cgroup]`): `/lab` inside the world's
+   * cgroup, owned by the lab's root, made before the setup runs (src/world/limits.ts delegate).
+   */
+  readonly cgroup?: boolean;
 }
 
 export interface StageSize {
@@ -62,6 +67,7 @@ export class Stage {
     const worldReady = performance.now();
     let container: Pane | undefined;
     try {
+      if (spec.cgroup) world.limits.delegate(world.identity.uid);
       if (spec.setup) {
         const result = await world.exec(spec.setup);
         if (result.code !== 0) {
