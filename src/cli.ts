@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NslabError } from './errors.ts';
 import { printable } from './printable.ts';
+import { unavailableBecause } from './labs/requirements.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
 import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
@@ -233,12 +234,13 @@ export function buildProgram(): Command {
         title: lab.title,
         steps: lab.steps.length,
         progress: describeProgress(progress.labs[lab.id], lab.steps.length),
+        ...(unavailableBecause(lab.requires) ? { unavailable: unavailableBecause(lab.requires)! } : {}),
       }));
       if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else {
         const idWidth = Math.max(0, ...rows.map((r) => r.id.length));
         const titleWidth = Math.max(0, ...rows.map((r) => r.title.length));
-        for (const r of rows) process.stdout.write(`${r.id.padEnd(idWidth)}  ${r.title.padEnd(titleWidth)}  ${String(r.steps).padStart(2)} steps  ${r.progress}\n`);
+        for (const r of rows) process.stdout.write(`${r.id.padEnd(idWidth)}  ${r.title.padEnd(titleWidth)}  ${String(r.steps).padStart(2)} steps  ${r.unavailable ?? r.progress}\n`);
       }
     });
 

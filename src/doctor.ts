@@ -15,6 +15,7 @@ import { PrerequisiteError } from './errors.ts';
 import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
 import { labIdentity } from './world/identity.ts';
 import { currentLimits, formatBytes, limitsPlan, type LimitsPlan, type WorldLimits } from './world/limits.ts';
+import { unmet } from './labs/requirements.ts';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.ts';
 import { PING_DESCRIPTION } from './rootfs/build.ts';
 
@@ -289,6 +290,14 @@ export function checkLimits(limits: WorldLimits = currentLimits(), plan: LimitsP
   return { ...base, ok: true, found: `${plan.mechanism} (${controllers}): ${values}; ${plan.enforced.tmpfs}; cpu: ${plan.enforced.cpu}` };
 }
 
+/** The cgroups lab and others that `requires: [cgroup]`: can a cgroup be delegated to the lab? */
+export function checkCgroupDelegation(): Prerequisite {
+  const base = { id: 'cgroup-delegation', title: 'a cgroup delegated to the lab (labs that require: [cgroup])', required: false };
+  const [u] = unmet(['cgroup']);
+  if (u) return { ...base, ok: false, found: `those labs are unavailable: ${u.reason}`, fix: `To enable them, ${u.enable}.` };
+  return { ...base, ok: true, found: `${limitsPlan().mechanism}: each lab world gives the lab /lab in its pids and memory cgroups, owned by the lab's root` };
+}
+
 function checkTerminal(terminal: { columns: number; rows: number }): Prerequisite {
   const ok = terminal.columns >= MIN_COLUMNS && terminal.rows >= MIN_ROWS;
   return {
@@ -310,7 +319,7 @@ export async function checkPrerequisites(opts: DoctorOptions = {}): Promise<Prer
     checkUserNamespaces(dirs, env, timeoutMs, opts.sysctlDir ?? '/proc/sys'),
     ...TOOLS.map((t) => checkTool(t, dirs, where, env, timeoutMs)),
   ]);
-  const list = [checkKernel(), userns!, ...tools.map((t) => (t.id === 'ping' ? whichPing(t, tools) : t)), checkLimits()];
+  const list = [checkKernel(), userns!, ...tools.map((t) => (t.id === 'ping' ? whichPing(t, tools) : t)), checkLimits(), checkCgroupDelegation()];
   if (opts.terminal) list.push(checkTerminal(opts.terminal));
   return list;
 }

@@ -18,6 +18,7 @@ import { PACKAGE_ROOT } from '../paths.ts';
 import { Stage, screenText } from '../world/stage.ts';
 import { runChecks, typeLines, typeSolution, type CheckOutcome, type RunOptions } from './runner.ts';
 import { FORMAT } from './schema.ts';
+import { unavailableBecause } from './requirements.ts';
 import type { Lab, Step, WrongAttempt } from './types.ts';
 
 export interface CheckReport {
@@ -54,6 +55,8 @@ export interface LabReport {
   readonly ok: boolean;
   readonly steps: readonly StepReport[];
   readonly ms: number;
+  /** Not run: the machine lacks what the lab `requires:` (the reason and what would enable it). */
+  readonly unavailable?: string;
 }
 
 export interface VerifyOptions extends RunOptions {
@@ -73,11 +76,15 @@ export async function verifyLabs(labs: readonly Lab[], rootfsTar: string, option
   const started = performance.now();
   const phases = labs.map((lab) => lab.steps.map((step): StepPhases => ({ wrong: step.wrong.map(() => undefined) })));
   // The chains are the longest tasks: queued first, so the wrong attempts fill in around them.
-  const tasks: { lab: number; run: () => Promise<void> }[] = labs.map((lab, l) => ({
+  // A lab this machine cannot run is reported as skipped with its reason, never run (its checks
+  // could only crash or pass vacuously).
+  const unavailable = labs.map((lab) => unavailableBecause(lab.requires));
+  const tasks: { lab: number; run: () => Promise<void> }[] = labs.flatMap((lab, l) => unavailable[l] ? [] : [{
     lab: l,
     run: async () => void (await runChain(lab, rootfsTar, options)).forEach((p, s) => Object.assign(phases[l]![s]!, p)),
-  }));
+  }]);
   for (const [l, lab] of labs.entries()) {
+    if (unavailable[l]) continue;
     for (const [s, step] of lab.steps.entries()) {
       for (const [w, attempt] of step.wrong.entries()) {
         tasks.push({ lab: l, run: async () => void (phases[l]![s]!.wrong[w] = await runAttempt(lab, s, attempt, rootfsTar, options)) });
@@ -86,18 +93,25 @@ export async function verifyLabs(labs: readonly Lab[], rootfsTar: string, option
   }
   // A lab's report is ready when its last task is done; reports go out in the order of `labs`.
   const left = labs.map((_, l) => tasks.filter((t) => t.lab === l).length);
-  const reports: (LabReport | undefined)[] = labs.map(() => undefined);
+  const reports: (LabReport | undefined)[] = labs.map((lab, l) =>
+    unavailable[l] ? { id: lab.id, file: lab.origin.file, ok: true, steps: [], ms: 0, unavailable: unavailable[l]! } : undefined,
+  );
   let next = 0;
+  const emit = () => {
+    // Not `onLab?.(reports[next++])`: an optional call skips its arguments, and next with it.
+    for (; next < labs.length && reports[next]; next++) options.onLab?.(reports[next]!);
+  };
+  emit();
   await pool(
     tasks.map((task) => async () => {
       await task.run();
       if (--left[task.lab]! > 0) return;
       reports[task.lab] = assemble(labs[task.lab]!, phases[task.lab]!, started);
-      // Not `onLab?.(reports[next++])`: an optional call skips its arguments, and next with it.
-      for (; next < labs.length && reports[next]; next++) options.onLab?.(reports[next]!);
+      emit();
     }),
     options.jobs ?? defaultJobs(),
   );
+  emit();
   return reports as LabReport[];
 }
 
@@ -192,6 +206,7 @@ function assemble(lab: Lab, steps: readonly StepPhases[], started: number): LabR
 
 /** One line per defect; a lab without any is one line. */
 export function formatReport(report: LabReport): string {
+  if (report.unavailable) return `skip ${report.id}: ${report.unavailable}`;
   const lines = [`${report.ok ? 'ok  ' : 'FAIL'} ${report.id} (${(report.ms / 1000).toFixed(1)} s; ${summary(report)})`];
   for (const step of report.steps) {
     for (const phase of step.phases) {
@@ -243,6 +258,7 @@ export function reportDocument(reports: readonly LabReport[], problems: readonly
       id: r.id,
       file: r.file,
       ok: r.ok,
+      ...(r.unavailable ? { unavailable: r.unavailable } : {}),
       steps: r.steps.map((s) => ({
         id: s.id,
         ok: s.ok,
@@ -260,6 +276,7 @@ export function junitReport(reports: readonly LabReport[], problems: readonly st
   let failures = 0;
   for (const r of reports) {
     const cases: string[] = [];
+    if (r.unavailable) cases.push(`    <testcase classname="${xml(`nslab.${r.id}`)}" name="available on this machine"><skipped message="${xml(r.unavailable)}"/></testcase>`);
     for (const step of r.steps) {
       for (const phase of step.phases) {
         const name = `${step.id}: ${phase.phase === 'start' ? 'every check red before anything is typed' : phase.phase === 'solution' ? 'every check green after the reference solution' : `wrong attempt "${phase.name}" gives the declared verdicts`}`;

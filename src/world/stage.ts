@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NslabError } from '../errors.ts';
+import { unmet } from '../labs/requirements.ts';
 import { Pane } from '../term/pane.ts';
 import { readWorldScript } from './scripts.ts';
 import { LabWorld, labEnvironment, LAB_HOST_ROOTFS } from './world.ts';
@@ -62,6 +63,9 @@ export class Stage {
   ) {}
 
   static async open(spec: StageSpec, rootfsTar: string, size: StageSize): Promise<Stage> {
+    // Before any world exists: a lab this machine cannot give a cgroup is refused in words.
+    const [missing] = spec.cgroup ? unmet(['cgroup']) : [];
+    if (missing) throw new NslabError(`This lab is unavailable here: ${missing.reason}.`, `To enable it, ${missing.enable}; \`nslab doctor\` shows what this machine offers.`);
     const started = performance.now();
     const world = await LabWorld.start({ rootfsTar });
     const worldReady = performance.now();
