@@ -12,7 +12,7 @@ import { testRootfsTar } from '../support/rootfs.ts';
 guardRealMachine(testRootfsTar);
 
 describe('nslab verify, built-in labs', () => {
-  for (const id of ['chroot-escape', 'proc-leakage', 'pivot-root', 'mount-propagation', 'veth-pairing']) {
+  for (const id of ['chroot-escape', 'proc-leakage', 'pivot-root', 'mount-propagation', 'veth-pairing', 'cgroups', 'capstone']) {
     it(id, async () => {
       await expectVerified(await builtInLab(id));
     }, 300_000);
