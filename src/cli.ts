@@ -3,7 +3,7 @@
  * container image, and hands over to the full-screen views in components/ — or, for `list`
  * and `verify`, prints and exits.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NslabError } from './errors.ts';
 import { printable } from './printable.ts';
@@ -277,6 +277,31 @@ export function buildProgram(): Command {
       if (options.json) process.stdout.write(JSON.stringify(reportDocument(reports, relevant), null, 2) + '\n');
       if (options.junit) writeFileSync(options.junit, junitReport(reports, relevant));
       process.exitCode = relevant.length === 0 && reports.every((r) => r.ok) ? 0 : 1;
+    });
+
+  program
+    .command('grade')
+    .description('for graders: run a capstone script in a fresh lab world and check every requirement (exit 0 only when all hold)')
+    .argument('<script>', "the student's container script")
+    .option('--json', 'print a JSON document, a finding per requirement')
+    .option('--junit <file>', 'also write a JUnit XML report to this file')
+    .addOption(rootfsOption())
+    .action(async (scriptPath: string, options: { json?: boolean; junit?: string; rootfs?: string }) => {
+      let script: Buffer;
+      try {
+        script = readFileSync(scriptPath);
+      } catch (error) {
+        throw new NslabError(`The script ${scriptPath} cannot be read: ${(error as Error).message}`, 'Give nslab grade the path of the shell script to grade.');
+      }
+      await assertPrerequisites();
+      const { labs, problems } = await loadCatalog({});
+      const { CAPSTONE_ID, grade, gradeDocument, gradeJunit, gradeText } = await import('./labs/grade.ts');
+      const lab = labs.find((l) => l.id === CAPSTONE_ID);
+      if (!lab) throw unknownLab(CAPSTONE_ID, labs, problems);
+      const result = await grade(lab, script, await containerImage(options.rootfs));
+      process.stdout.write(options.json ? JSON.stringify(gradeDocument(scriptPath, result), null, 2) + '\n' : gradeText(result) + '\n');
+      if (options.junit) writeFileSync(options.junit, gradeJunit(scriptPath, result));
+      process.exitCode = result.ok ? 0 : 1;
     });
 
   program

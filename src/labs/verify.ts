@@ -306,7 +306,7 @@ function failureText(stepId: string, phase: PhaseReport): string {
 }
 
 /** Text for an XML attribute or element: the five entities, and no control characters XML 1.0 forbids. */
-function xml(text: string): string {
+export function xml(text: string): string {
   return text
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
     .replace(/&/g, '&amp;')
