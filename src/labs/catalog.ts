@@ -96,7 +96,10 @@ function labEntries(dir: string, shownRoot: string, builtIn: boolean): Entry[] {
   for (const name of names) {
     const path = join(dir, name);
     const legacy = LEGACY_FILE.exec(name);
-    if (legacy && builtIn) entries.push({ path, shown: `${shownRoot}/${name}`, legacy: legacy[2]! });
+    // A port (NN-<id>/lab.md) replaces its labs/NN-<id>.ts: the module is passed over.
+    if (legacy && builtIn) {
+      if (!names.includes(name.replace(/\.ts$/, ''))) entries.push({ path, shown: `${shownRoot}/${name}`, legacy: legacy[2]! });
+    }
     else if (LAB_DIR.test(name) || isFile(join(path, 'lab.md'))) entries.push({ path, shown: `${shownRoot}/${name}` });
   }
   return entries;
