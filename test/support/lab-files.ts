@@ -1,14 +1,13 @@
 /**
- * Lab directories written for a test, and a tiny predicate library of their own, so the
- * loader, runner and verify are proven without depending on the real library's wording.
+ * Lab directories written for a test, and a tiny predicate library of their own (on the real
+ * KernelView), so the loader, runner and verify are proven apart from the real predicates.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
 import { z } from 'zod';
-import type { Library, LabPredicate, Verdict } from '../../src/labs/library.ts';
-import type { Stage } from '../../src/world/stage.ts';
+import { LIBRARY, type Library, type LabPredicate, type Verdict } from '../../src/labs/library.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -32,7 +31,7 @@ export const fileSays: LabPredicate<{ path: string; text: string }, 'missing' | 
   params: z.object({ path: z.string().startsWith('/'), text: z.string() }).strict(),
   codes: ['missing', 'different'],
   evaluate(view, { path, text }): Verdict<'missing' | 'different'> {
-    const found = (view as { stage: Stage }).stage.world.readLabHostFile(path);
+    const found = view.labHost?.read(path) ?? null;
     if (found === null) return { code: 'missing', facts: {} };
     if (found.trim() === text) return { code: 'pass', facts: {} };
     return { code: 'different', facts: { found: found.trim() } };
@@ -53,8 +52,8 @@ export const TEST_LIBRARY: Library = {
     [fileSays.name, fileSays as LabPredicate],
     [hangs.name, hangs as LabPredicate],
   ]),
-  kernelView: (stage) => ({ stage }),
-  explain: (name, _params, verdict) => ({ expected: name, found: verdict.code }),
+  kernelView: LIBRARY.kernelView,
+  explain: LIBRARY.explain,
 };
 
 /** A small valid lab.md: two steps, wrong attempts for each. `patch` edits its text. */
