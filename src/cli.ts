@@ -107,6 +107,9 @@ export function buildProgram(): Command {
     .addOption(labsOption())
     .addOption(trustOption())
     .showHelpAfterError()
+    // `nslab verify --labs DIR`: an option after a subcommand is the subcommand's, even where
+    // the program has one of the same name (commander would otherwise take it for itself).
+    .enablePositionalOptions()
     .action(async (labId: string | undefined, options: { rootfs?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
       const { labs, problems } = await loadCatalog(options);
