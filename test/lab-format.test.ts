@@ -3,6 +3,7 @@
  * every mistake is reported with file, line, step and field, one bad lab never stops the others,
  * translations are chosen from the environment, and lab code runs only when trusted.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../src/labs/catalog.ts';
@@ -142,6 +143,12 @@ describe('the catalog', () => {
     const { labs } = await loadCatalog({ builtInDir: null, labDirs: [join(root, '01-notes')], library: TEST_LIBRARY, languages: [] });
     expect(labs.map((l) => l.id)).toEqual(['notes']);
     await expect(load(join(root, 'nope'))).rejects.toThrow(/The labs directory .*nope cannot be read/);
+  });
+
+  it("README's example lab is the file examples/labs proves, word for word", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const block = /## Writing a lab[\s\S]*?````markdown\n([\s\S]*?)````/.exec(readme)?.[1];
+    expect(block).toBe(readFileSync('examples/labs/01-private-notes/lab.md', 'utf8'));
   });
 
   it('loads the built-in labs with no problem', async () => {
