@@ -12,7 +12,37 @@ import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { computeLayout } from './layout.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
+import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
+
+const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
+
+/** Opens the recording before anything starts, so a bad path fails before the lab world is built. */
+async function openRecorder(file: string | undefined, title: string) {
+  if (!file) return undefined;
+  const { CastRecorder } = await import('./record/asciicast.ts');
+  return new CastRecorder(file, terminalSize(), title);
+}
+
+/** --tasks, --memory, --cpus: the limits of every lab world this command starts (src/world/limits.ts). */
+function addLimitOptions(command: Command): Command {
+  return command
+    .option('--tasks <n>', `processes and threads per lab world (default ${DEFAULT_LIMITS.tasks})`)
+    .option('--memory <size>', `memory per lab world, tmpfs files included, e.g. 512M, 2G (default ${formatBytes(DEFAULT_LIMITS.memoryBytes)})`)
+    .option('--cpus <n>', `CPU time per lab world, in CPUs, e.g. 1.5 (default ${DEFAULT_LIMITS.cpus})`);
+}
+
+function applyLimitOptions(options: { tasks?: string; memory?: string; cpus?: string }): void {
+  const number = (flag: string, text: string, value: number) => {
+    if (!Number.isFinite(value)) throw new NslabError(`${flag} ${text} is not a number.`, `Example: nslab ${flag} ${flag === '--memory' ? '1G' : flag === '--tasks' ? '512' : '1.5'}`);
+    return value;
+  };
+  configureLimits({
+    ...(options.tasks === undefined ? {} : { tasks: number('--tasks', options.tasks, Number(options.tasks)) }),
+    ...(options.memory === undefined ? {} : { memoryBytes: number('--memory', options.memory, parseSize(options.memory)) }),
+    ...(options.cpus === undefined ? {} : { cpus: number('--cpus', options.cpus, Number(options.cpus)) }),
+  });
+}
 
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
@@ -78,7 +108,20 @@ async function prepareInteractive(rootfs: string | undefined): Promise<string> {
 async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
-  return import('../components/run.tsx');
+  // NO_COLOR (no-color.org): Ink's colours come from chalk, which reads FORCE_COLOR only.
+  // Nothing nslab shows depends on colour alone (✓ ✗ + ~ ● ○ ▶ carry the meaning).
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+  // Ink's layout engine (yoga-layout) instantiates its inline WebAssembly through fetch() when
+  // there is one, and Node's fetch loads undici for it: 0.3 of the 0.6 s the UI took to load
+  // (--cpu-prof). Without fetch, yoga decodes the same bytes itself. The property is moved
+  // aside, not read: reading it is what loads undici.
+  const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (fetch?.configurable) delete (globalThis as { fetch?: unknown }).fetch;
+  try {
+    return await import('../components/run.tsx');
+  } finally {
+    if (fetch?.configurable) Object.defineProperty(globalThis, 'fetch', fetch);
+  }
 }
 
 /**
@@ -86,7 +129,7 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  * Callers let it open before loading Ink: its shells then boot in their own processes while
  * Ink loads, instead of the world waiting on a busy main thread (measured: 0.76 s vs 1.0 s).
  */
-function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
+function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number): Promise<Stage> {
   const { columns, rows } = terminalSize();
   const { paneCols, paneRows } = computeLayout(columns, rows, withLabPanel);
   const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
@@ -106,49 +149,77 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .addOption(labsOption())
     .addOption(trustOption())
+    .addOption(recordOption())
     .showHelpAfterError()
-    // `nslab verify --labs DIR`: an option after a subcommand is the subcommand's, even where
-    // the program has one of the same name (commander would otherwise take it for itself).
-    .enablePositionalOptions()
-    .action(async (labId: string | undefined, options: { rootfs?: string } & LabsOptions) => {
+    // The limit flags belong to the program, so they work before or after any command name.
+    .hook('preAction', (root) => applyLimitOptions(root.opts()));
+  addLimitOptions(program);
+  // --labs and --trust-lab-code belong to the program, like the limit flags: every command that
+  // lists labs reads them from there, before or after its name (`nslab verify --labs DIR`).
+  const catalog = () => loadCatalog(program.opts<LabsOptions>());
+  program
+    .action(async (labId: string | undefined, options: { rootfs?: string; record?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
-      const { labs, problems } = await loadCatalog(options);
+      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
+      const { labs, problems } = await catalog();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start, problemNotice(problems));
+      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems) });
     });
 
   program
     .command('play')
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (options: { rootfs?: string } & LabsOptions) => {
+    .addOption(recordOption())
+    .action(async (options: { rootfs?: string; record?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
       // Let the stage open first: its shells then start in their own processes while Ink loads.
       await stage.catch(() => {});
       const { runApp } = await loadUi();
       // The lab files are only needed for Ctrl-g l; load them once the playground is up.
       const labs = stage.then(
-        async () => (await loadCatalog(options)).labs,
-        async () => (await loadCatalog(options)).labs,
+        async () => (await catalog()).labs,
+        async () => (await catalog()).labs,
       );
-      await runApp(labs, tar, { kind: 'play', stage });
+      await runApp(labs, tar, { kind: 'play', stage }, { recorder });
+    });
+
+  program
+    .command('present')
+    .description('presenter mode, for a projector: Ctrl-g n types the next solution line at human speed, Ctrl-g 1…9 goes to a step')
+    .argument('<lab-id>', 'the lab to present')
+    .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
+    .addOption(rootfsOption())
+    .addOption(recordOption())
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string }) => {
+      const tar = await prepareInteractive(options.rootfs);
+      const { labs, problems } = await catalog();
+      const lab = labs.find((l) => l.id === labId);
+      if (!lab) throw unknownLab(labId, labs, problems);
+      const step = options.step ?? 1;
+      if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
+        throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`);
+      }
+      const recorder = await openRecorder(options.record, `nslab present ${labId}`);
+      const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
+      const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
+      await stage.catch(() => {});
+      const { runApp } = await loadUi();
+      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder });
     });
 
   program
     .command('list')
     .description('the labs, with their step counts and your progress')
     .option('--json', 'print JSON')
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (options: { json?: boolean } & LabsOptions) => {
-      const { labs, problems } = await loadCatalog(options);
+    .action(async (options: { json?: boolean }) => {
+      const { labs, problems } = await catalog();
       for (const problem of problems) process.stderr.write(`nslab: ${problem}\n`);
       if (problems.length) process.exitCode = 1;
       const { ProgressStore, describeProgress } = await import('./labs/progress.ts');
@@ -176,15 +247,13 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON document (format version, nslab version, kernel, per-check verdict codes)')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
     .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: two per CPU, at most 8)').argParser(positiveInteger))
-    .addOption(labsOption())
-    .addOption(trustOption())
     .addOption(rootfsOption())
-    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string } & LabsOptions) => {
-      if (labIds.length === 0 && !options.all && !options.labs?.length) {
+    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string }) => {
+      if (labIds.length === 0 && !options.all && !program.opts<LabsOptions>().labs?.length) {
         throw new NslabError('Say which labs to verify: lab ids, --all, or --labs DIR.', 'Example: nslab verify pivot-root');
       }
       await assertPrerequisites();
-      const { labs, problems } = await loadCatalog(options);
+      const { labs, problems } = await catalog();
       for (const id of labIds) if (!labs.some((l) => l.id === id)) throw unknownLab(id, labs, problems);
       const chosen = options.all ? labs : labIds.length ? labs.filter((l) => labIds.includes(l.id)) : labs.filter((l) => !l.origin.builtIn);
       // A lab that did not load is a failed verification (of the directories asked about).
@@ -209,10 +278,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'versioned JSON').conflicts(['junit', 'tap']))
     .addOption(new Option('--junit', 'JUnit XML, one testcase per step').conflicts(['tap']))
     .option('--tap', 'TAP version 14')
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean } & LabsOptions) => {
-      const { labs } = await loadCatalog(options);
+    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean }) => {
+      const { labs } = await catalog();
       const { runReport } = await import('./report/commands.ts');
       runReport(labs, options.json ? 'json' : options.junit ? 'junit' : options.tap ? 'tap' : 'text');
     });
@@ -223,10 +290,8 @@ export function buildProgram(): Command {
     .argument('[lab-id]', 'the lab to reset')
     .option('--all', 'every lab')
     .option('--yes', 'do not ask (for scripts)')
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean } & LabsOptions) => {
-      const { labs } = await loadCatalog(options);
+    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean }) => {
+      const { labs } = await catalog();
       const { runReset } = await import('./report/commands.ts');
       await runReset(labs, { labId, ...options });
     });

@@ -39,7 +39,8 @@ export interface SessionOptions {
   readonly rootfsTar: string;
   readonly columns: number;
   readonly rows: number;
-  readonly withLabPanel?: boolean;
+  /** The lab panel (true), none, or that many rows of panel (presenter mode). */
+  readonly withLabPanel?: boolean | number;
 }
 
 /** Hooks a lab adds on top of the bare playground. */
@@ -125,6 +126,9 @@ export class Session {
       const pane = stage[id];
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
+        // A limit the lab ran into (a fork loop, a memory hog) is said in words, once.
+        const limit = stage.world.limits.poll()[0];
+        if (limit) this.update({ notice: limit.message });
         this.refreshTitles();
         this.hooks.onSettled?.();
         void this.inspector.refresh();
@@ -219,6 +223,9 @@ export class Session {
       const pid = stage[id].foregroundPid();
       titles[id] = pid === null ? null : summarizeNamespaces(pid, stage.labHostPid);
     }
+    // Every pane going quiet lands here (each echoed key, 120 ms later); an unchanged title is
+    // no reason for a React render and a whole Ink frame.
+    if (JSON.stringify(titles) === JSON.stringify(this.state.titles)) return;
     this.update({ titles });
   }
 

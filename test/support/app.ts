@@ -14,9 +14,11 @@ export class AppUnderTest {
   readonly term: InstanceType<typeof Terminal>;
   readonly exited: Promise<number>;
   readonly stateDir: string;
+  /** Bytes the app has written to its terminal so far. */
+  bytes = 0;
   private readonly pty: IPty;
 
-  constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string } = {}) {
+  constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string; env?: Record<string, string> } = {}) {
     const cols = options.cols ?? 160;
     const rows = options.rows ?? 45;
     this.stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'nslab-e2e-state-'));
@@ -32,9 +34,13 @@ export class AppUnderTest {
         ...process.env,
         XDG_CACHE_HOME: join(tmpdir(), 'nslab-test-xdg-cache'),
         XDG_STATE_HOME: this.stateDir,
+        ...options.env,
       } as Record<string, string>,
     });
-    this.pty.onData((d) => this.term.write(d));
+    this.pty.onData((d) => {
+      this.bytes += Buffer.byteLength(d);
+      this.term.write(d);
+    });
     this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
   }
 
