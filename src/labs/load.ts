@@ -84,12 +84,13 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
     const at = (path: readonly PropertyKey[], message: string, field = formatPath(path)) =>
       problems.push({ file, line: parsed!.lineOf(['steps', s, ...path]), step: step.id, field, message });
     if (data.steps.findIndex((other) => other.id === step.id) !== s) at(['id'], `repeats the id of an earlier step`);
-    const checks: Check[] = step.checks.map((check, c) => {
+    // A check whose predicate is unknown stays a draft: it is reported, and the lab refused.
+    const drafts = step.checks.map((check, c): { id: string; title: string; predicate?: LabPredicate; params: unknown } => {
       if (step.checks.findIndex((other) => other.id === check.id) !== c) at(['checks', c, 'id'], `"${check.id}" repeats the id of an earlier check of this step`);
       const predicate = predicates.get(check.predicate);
       if (!predicate) {
         at(['checks', c, 'predicate'], `names no known predicate "${check.predicate}"${suggest(check.predicate, [...predicates.keys()])}`);
-        return { id: check.id, title: check.title, predicate: undefined as never, params: undefined };
+        return { id: check.id, title: check.title, params: undefined };
       }
       const params = predicate.params.safeParse(check.with);
       if (!params.success) for (const issue of params.error.issues) at(['checks', c, 'with', ...issue.path], `${issue.message} (predicate ${predicate.name})`);
@@ -99,9 +100,9 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
       if (step.wrong.findIndex((other) => other.name === attempt.name) !== w) at(['wrong', w, 'name'], `"${attempt.name}" repeats the name of an earlier wrong attempt`);
       let anyFailure = false;
       for (const [checkId, code] of Object.entries(attempt.expect)) {
-        const check = checks.find((k) => k.id === checkId) as Check & { predicate?: LabPredicate };
+        const check = drafts.find((k) => k.id === checkId);
         if (!check) {
-          at(['wrong', w, 'expect', checkId], `names no check of this step (checks: ${checks.map((k) => k.id).join(', ')})`);
+          at(['wrong', w, 'expect', checkId], `names no check of this step (checks: ${drafts.map((k) => k.id).join(', ')})`);
           continue;
         }
         const codes = [...ALWAYS, ...(check.predicate?.codes ?? [])];
@@ -112,6 +113,7 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
       if (!anyFailure) at(['wrong', w, 'expect'], 'expects every check to pass: a wrong attempt must expect at least one check to fail');
     }
     const section = prose.sections[s];
+    const checks: Check[] = drafts.flatMap((d) => (d.predicate ? [{ ...d, predicate: d.predicate }] : []));
     return { id: step.id, title: step.title, goal: section?.goal ?? '', hints: section?.hints ?? [], solution: step.solution, checks, wrong: step.wrong };
   });
   matchSections(data.steps, prose, file, problems);
