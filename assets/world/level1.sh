@@ -82,5 +82,10 @@ cp /root/.bashrc /labs/rootfs/root/.bashrc
 # Level 2: the lab host. Its own user namespace locks the binds above; its own net, uts,
 # ipc, pid and cgroup namespaces must be owned by that user namespace so lab root can set
 # the hostname and configure links (they would be EPERM if owned by level 1).
-exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup \
+# A time namespace too where the kernel has them (5.6+): `nsenter -a` enters every namespace
+# type of its target, and setns(2) into a time namespace owned by the machine's user namespace
+# is EPERM, so without one of the lab's own the tutorial's `nsenter -t PID -a` fails.
+time_ns=
+if [ -e /proc/self/ns/time ]; then time_ns=--time; fi
+exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup $time_ns \
   --fork --kill-child -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost

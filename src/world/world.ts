@@ -9,7 +9,7 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
@@ -36,6 +36,12 @@ export interface ExecResult {
   readonly stdout: string;
   readonly stderr: string;
 }
+
+/**
+ * The lab host's own time namespace, where the kernel has them (assets/world/level1.sh says
+ * why); every lab process enters it, or `nsenter -a` from the lab host would fail on it.
+ */
+const TIME_NS: readonly string[] = existsSync('/proc/self/ns/time') ? ['--time'] : [];
 
 export class LabWorld {
   private exited = false;
@@ -123,7 +129,7 @@ export class LabWorld {
   enterArgv(): string[] {
     return [
       'nsenter', '-t', String(this.labHostPid),
-      '--user', '--mount', '--pid', '--net', '--uts', '--ipc', '--cgroup', '--root', '--wd',
+      '--user', '--mount', '--pid', '--net', '--uts', '--ipc', '--cgroup', ...TIME_NS, '--root', '--wd',
       ...this.identity.nsenterCredentials, '--',
     ];
   }
