@@ -4,6 +4,7 @@ import { MIN_COLUMNS, MIN_ROWS } from '../src/layout.ts';
 import type { Session } from '../src/session/session.ts';
 import { Footer } from './Footer.tsx';
 import { HelpView } from './HelpView.tsx';
+import { Inspector } from './Inspector.tsx';
 import { PaneView } from './PaneView.tsx';
 
 export interface StageScreenProps {
@@ -21,6 +22,10 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
     () => session.view,
   );
   const { layout, stage } = view;
+  const inspecting = useSyncExternalStore(
+    (listener) => session.inspector.subscribe(listener),
+    () => session.inspector.view.mode !== null,
+  );
   const footer = <Footer prefixArmed={view.prefixArmed} notice={view.notice} inLab={panel !== undefined} width={layout.width} />;
 
   if (layout.tooSmall) {
@@ -57,7 +62,10 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
   } else {
     body = (
       <Box>
-        {(['host', 'container'] as const).map((id) => (
+        {(['host', 'container'] as const).map((id) =>
+          inspecting && view.focus !== id ? (
+            <Inspector key={id} inspector={session.inspector} cols={layout.paneCols} rows={layout.paneRows} />
+          ) : (
           <PaneView
             key={id}
             name={id}
@@ -67,9 +75,9 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
             exited={view.exited[id]}
             cols={layout.paneCols}
             rows={layout.paneRows}
-            frame={view.frame}
           />
-        ))}
+          ),
+        )}
       </Box>
     );
   }

@@ -3,13 +3,15 @@
 # private mount namespace (util-linux unshare makes it private by default, so nothing
 # below propagates to the real machine). It assembles the lab host's root on a tmpfs,
 # pivots into it, extracts the container rootfs from stdin, then creates level 2.
-# Environment: NSLAB_LABHOST, the level-2 (lab host) script.
+# Environment: NSLAB_LABHOST, the level-2 (lab host) script; NSLAB_INIT_FD, NSLAB_NPROC,
+# NSLAB_NICE and NSLAB_TMPFS_SIZE from src/world/limits.ts and init-binary.ts.
 set -eu
 unset NSLAB_LEVEL1
 
-# A tmpfs over /tmp is visible only in this mount namespace; it becomes the new root.
+# A tmpfs over /tmp is visible only in this mount namespace; it becomes the new root. It may
+# be as big as the lab's memory limit (NSLAB_TMPFS_SIZE): its pages count against that anyway.
 new_root=/tmp
-mount -t tmpfs -o mode=0755,size=1g nslab-root "$new_root"
+mount -t tmpfs -o "mode=0755,size=${NSLAB_TMPFS_SIZE:-1g}" nslab-root "$new_root"
 cd "$new_root"
 mkdir -p usr etc proc dev sys tmp var/tmp root home mnt srv run labs/rootfs old_root
 chmod 1777 tmp var/tmp
@@ -85,7 +87,22 @@ cp /root/.bashrc /labs/rootfs/root/.bashrc
 # A time namespace too where the kernel has them (5.6+): `nsenter -a` enters every namespace
 # type of its target, and setns(2) into a time namespace owned by the machine's user namespace
 # is EPERM, so without one of the lab's own the tutorial's `nsenter -t PID -a` fails.
+# (nslab-init does the same.)
 time_ns=
 if [ -e /proc/self/ns/time ]; then time_ns=--time; fi
+# NSLAB_INIT_FD names the fd of nslab-init (assets/world/nslab-init.c), which does what the
+# unshare below does and also leaves level 1 non-dumpable and holding no fd of nslab's.
+# NSLAB_NPROC caps processes and threads; set here, before level 2 exists, lab root cannot
+# raise it for the user namespaces below (the C file cites the kernel rule).
+init_fd=${NSLAB_INIT_FD:-}
+nproc=${NSLAB_NPROC:-0}
+nice_value=${NSLAB_NICE:-0}
+unset NSLAB_INIT_FD NSLAB_NPROC NSLAB_NICE
+if [ -n "$init_fd" ]; then
+  exec "/proc/self/fd/$init_fd" --nproc "$nproc" --nice "$nice_value" -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost
+fi
+# Without a C compiler: the same limits, but level 1 stays dumpable (`nslab doctor` says so).
+if [ "$nproc" -gt 0 ]; then ulimit -p "$nproc"; fi
+if [ "$nice_value" -gt 0 ]; then renice -n "$nice_value" -p $$ >/dev/null; fi
 exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup $time_ns \
   --fork --kill-child -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost

@@ -8,6 +8,7 @@ import type { Session } from '../session/session.ts';
 import type { Stage } from '../world/stage.ts';
 import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
 import type { LabProgress, ProgressStore } from './progress.ts';
+import type { EventBody } from '../report/event-log.ts';
 import type { Lab, Step } from './types.ts';
 
 export interface LabView {
@@ -34,6 +35,8 @@ export class LabController {
     readonly lab: Lab,
     readonly session: Session,
     private readonly store: ProgressStore,
+    /** Where steps passed, hints and solutions shown and resets are told (the event log, a recording). */
+    private readonly events: (event: EventBody) => void = () => {},
   ) {
     this.state = { lab, stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null, checkMs: null, frame: 0 };
     session.hooks = {
@@ -109,13 +112,15 @@ export class LabController {
     const results = await runChecks(step, stage);
     if (this.session.view.stage !== stage || this.step !== step) return; // reset or moved on meanwhile
     this.update({ results, checkMs: Math.round(performance.now() - started) });
-    if (results.every((r) => r.pass)) this.advance();
+    if (results.every((r) => r.pass)) this.advance(step, results);
   }
 
-  private advance(): void {
+  private advance(step: Step, results: readonly CheckOutcome[]): void {
     const next = this.state.stepIndex + 1;
     const complete = next >= this.lab.steps.length;
     this.record(next, complete);
+    const findings = results.map(({ id, title, pass, found }) => ({ id, title, pass, found }));
+    this.tell({ type: 'step-passed', lab: this.lab.id, step: next - 1, stepId: step.id, findings });
     if (complete) {
       this.update({ complete: true });
       this.session.setNotice(`Lab complete: ${this.lab.title}. Ctrl-g l for the lab list.`);
@@ -130,13 +135,23 @@ export class LabController {
   private command(command: KeyCommand): void {
     const step = this.step;
     switch (command) {
-      case 'hint':
-        if (step) this.update({ hintsShown: Math.min(step.hints.length, this.state.hintsShown + 1) });
+      case 'hint': {
+        if (!step || this.state.hintsShown >= step.hints.length) return;
+        const hint = this.state.hintsShown + 1;
+        this.update({ hintsShown: hint });
+        this.tell({ type: 'hint-shown', lab: this.lab.id, step: this.state.stepIndex, stepId: step.id, hint });
         return;
-      case 'solution':
-        this.update({ solution: this.state.solution === 'hidden' ? 'confirm' : 'shown' });
+      }
+      case 'solution': {
+        const solution = this.state.solution === 'hidden' ? 'confirm' : 'shown';
+        if (step && solution === 'shown' && this.state.solution !== 'shown') {
+          this.tell({ type: 'solution-shown', lab: this.lab.id, step: this.state.stepIndex, stepId: step.id });
+        }
+        this.update({ solution });
         return;
+      }
       case 'reset':
+        this.tell({ type: 'reset', lab: this.lab.id, scope: 'world' });
         this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null });
         this.session.setNotice('A fresh lab world, in the lab\'s starting state.');
         this.record(0, false);
@@ -154,6 +169,15 @@ export class LabController {
       this.store.update(this.lab.id, { step, done: done || wasDone });
     } catch (error) {
       this.session.setNotice((error as Error).message);
+    }
+  }
+
+  /** Tells the event sinks; a log that cannot be written is shown, the lab goes on. */
+  private tell(event: EventBody): void {
+    try {
+      this.events(event);
+    } catch (error) {
+      this.session.setNotice(`The event log could not be written: ${(error as Error).message}`);
     }
   }
 

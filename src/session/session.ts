@@ -8,12 +8,11 @@ import { printable } from '../printable.ts';
 import { PrefixKeyMachine, encodeForPane, type KeyCommand } from '../term/keys.ts';
 import { Stage, type StageSpec } from '../world/stage.ts';
 import { summarizeNamespaces, type NamespaceSummary } from './namespace-summary.ts';
+import { Inspector, type InspectorTarget } from '../inspect/inspector.ts';
 
 export type PaneId = 'host' | 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
-/** At most this many frames a second; output between frames is drawn in the next one. */
-export const MAX_FPS = 30;
 const RESIZE_DEBOUNCE_MS = 60;
 
 export interface SessionView {
@@ -28,7 +27,10 @@ export interface SessionView {
   readonly stage: Stage | null;
   /** A line for the footer: what just happened, or what to do next. */
   readonly notice: string | null;
-  /** Increments on every change; the view redraws when it moves. */
+  /**
+   * Increments on every change of this view. Pane output is not a change of the view: the
+   * ScreenWriter draws it straight from the panes (src/term/screen-writer.ts).
+   */
   readonly frame: number;
 }
 
@@ -43,7 +45,7 @@ export interface SessionOptions {
 /** Hooks a lab adds on top of the bare playground. */
 export interface SessionHooks {
   /** A prefix command the session itself does not handle (hint, solution, list, ...). */
-  onCommand?(command: KeyCommand): void;
+  onCommand?(command: KeyCommand, key: string): void;
   /** A pane went quiet after output, or the stage (re)opened: the moment to re-run checks. */
   onSettled?(): void;
 }
@@ -52,7 +54,6 @@ export class Session {
   private state: SessionView;
   private readonly keys = new PrefixKeyMachine();
   private listeners = new Set<() => void>();
-  private drawTimer: NodeJS.Timeout | null = null;
   private resizeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private generation = 0;
@@ -60,6 +61,8 @@ export class Session {
   onQuit: () => void = () => {};
   /** Ctrl-g l: back to the lab list. */
   onList: () => void = () => {};
+  /** Ctrl-g i: the live namespace inspector over the pane that is not focused. */
+  readonly inspector = new Inspector(() => this.inspectorTarget());
 
   constructor(private readonly options: SessionOptions) {
     this.state = {
@@ -97,6 +100,7 @@ export class Session {
     const old = this.state.stage;
     this.update({ status: 'starting', stage: null, error: null, exited: { host: false, container: false } });
     if (old) await old.close();
+    this.inspector.forget();
     const { paneCols, paneRows } = this.state.layout;
     try {
       const stage = await (prepared ?? Stage.open(spec, this.options.rootfsTar, { cols: paneCols, rows: paneRows }));
@@ -109,6 +113,7 @@ export class Session {
       this.update({ status: 'ready', stage });
       this.refreshTitles();
       this.hooks.onSettled?.();
+      void this.inspector.refresh();
     } catch (error) {
       if (generation !== this.generation) return;
       this.update({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
@@ -118,11 +123,11 @@ export class Session {
   private attach(stage: Stage): void {
     for (const id of PANE_IDS) {
       const pane = stage[id];
-      pane.onChange(() => this.scheduleDraw());
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
         this.refreshTitles();
         this.hooks.onSettled?.();
+        void this.inspector.refresh();
       });
       pane.onExit(() => {
         if (this.state.stage !== stage) return;
@@ -141,16 +146,19 @@ export class Session {
         const pane = this.state.stage?.[this.state.focus];
         if (pane) pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
       } else {
-        this.command(action.command);
+        this.command(action.command, action.key);
       }
     }
     if (this.keys.armed !== this.state.prefixArmed) this.update({ prefixArmed: this.keys.armed });
   }
 
-  private command(command: KeyCommand): void {
+  private command(command: KeyCommand, key: string): void {
     switch (command) {
       case 'switch-focus':
-        this.update({ focus: this.state.focus === 'host' ? 'container' : 'host', helpOpen: false });
+        this.focus(this.state.focus === 'host' ? 'container' : 'host');
+        return;
+      case 'inspect':
+        this.inspector.cycle();
         return;
       case 'help':
         this.update({ helpOpen: !this.state.helpOpen });
@@ -171,7 +179,7 @@ export class Session {
       default:
         break;
     }
-    if (this.hooks.onCommand) this.hooks.onCommand(command);
+    if (this.hooks.onCommand) this.hooks.onCommand(command, key);
     else if (command !== 'unknown') this.update({ notice: 'That key works inside a lab (nslab <lab-id>).' });
   }
 
@@ -183,6 +191,20 @@ export class Session {
       this.state.stage?.resize({ cols: layout.paneCols, rows: layout.paneRows });
       this.update({ layout });
     }, RESIZE_DEBOUNCE_MS);
+  }
+
+  /** Moves the focus (the inspector, drawn over the other pane, moves with it). */
+  focus(pane: PaneId): void {
+    if (pane === this.state.focus) return;
+    this.update({ focus: pane, helpOpen: false });
+    void this.inspector.refresh();
+  }
+
+  private inspectorTarget(): InspectorTarget | null {
+    const stage = this.state.stage;
+    if (!stage) return null;
+    const focus = this.state.focus;
+    return { labHost: stage.labHostPid, panes: [stage.host.pid, stage.container.pid], focused: stage[focus].foregroundPid(), focusedName: focus };
   }
 
   setNotice(notice: string | null): void {
@@ -200,15 +222,6 @@ export class Session {
     this.update({ titles });
   }
 
-  /** Coalesces pane output into at most MAX_FPS frames a second. */
-  private scheduleDraw(): void {
-    if (this.drawTimer) return;
-    this.drawTimer = setTimeout(() => {
-      this.drawTimer = null;
-      this.update({});
-    }, 1000 / MAX_FPS);
-  }
-
   private update(patch: Partial<SessionView>): void {
     // Errors and notices may quote a tool's output from inside the lab.
     if (patch.error) patch = { ...patch, error: printable(patch.error) };
@@ -219,7 +232,6 @@ export class Session {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.drawTimer) clearTimeout(this.drawTimer);
     if (this.resizeTimer) clearTimeout(this.resizeTimer);
     await this.state.stage?.close();
   }

@@ -2,7 +2,7 @@
 // byte the user types reaches us. A tmux-style prefix key (Ctrl-g) followed by one key is a
 // command for nslab; everything else is passed to the focused pane byte for byte.
 
-export type KeyCommand = 'switch-focus' | 'quit' | 'help' | 'hint' | 'solution' | 'reset' | 'list' | 'unknown';
+export type KeyCommand = 'switch-focus' | 'quit' | 'help' | 'hint' | 'solution' | 'reset' | 'list' | 'inspect' | 'present-next' | 'present-step' | 'unknown';
 export type KeyAction = { kind: 'pane'; data: string } | { kind: 'command'; command: KeyCommand; key: string };
 
 export const PREFIX = '\x07'; // Ctrl-g
@@ -16,6 +16,10 @@ const BINDINGS: ReadonlyMap<string, KeyCommand> = new Map<string, KeyCommand>([
   ['s', 'solution'],
   ['r', 'reset'],
   ['l', 'list'],
+  ['i', 'inspect'],
+  ['n', 'present-next'],
+  // Presenter mode: Ctrl-g 1 … Ctrl-g 9 jump to that step (the key says which).
+  ...[...'123456789'].map((digit) => [digit, 'present-step'] as [string, KeyCommand]),
 ]);
 
 const ESC = '\x1b';
@@ -30,6 +34,19 @@ const INCOMPLETE = -1;
  * rather than buffered forever.
  */
 const MAX_KEY_LENGTH = 32;
+
+/**
+ * A bracketed paste arrives as one burst: the terminal writes its start marker, the text and
+ * its end marker back to back. An open paste with no input for this long is over, end marker
+ * or not, so a start marker without an end (typed by hand, in a clipboard, or from a terminal
+ * that cut the paste short) cannot leave the prefix key, quit included, disabled for good.
+ */
+export const PASTE_IDLE_MS = 300;
+
+export interface PrefixKeyOptions {
+  /** The clock (ms), for tests; Date.now by default. */
+  readonly now?: () => number;
+}
 
 /**
  * Splits raw stdin into pane data and prefix commands.
@@ -48,6 +65,18 @@ export class PrefixKeyMachine {
    * data has already been passed through; this copy is only for matching.
    */
   #markerTail = '';
+  /** When the last chunk arrived (see PASTE_IDLE_MS). */
+  #lastInputAt = -Infinity;
+  readonly #now: () => number;
+
+  constructor(options: PrefixKeyOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Inside a bracketed paste (prefix keys are text until it ends or lapses). */
+  get inPaste(): boolean {
+    return this.#inPaste;
+  }
 
   /** Prefix seen, waiting for the command key (the UI shows it). */
   get armed(): boolean {
@@ -57,6 +86,12 @@ export class PrefixKeyMachine {
   /** Feed raw stdin data (already decoded as a 'utf8'/'binary' string); returns what to do, in order. */
   feed(chunk: string): KeyAction[] {
     const actions: KeyAction[] = [];
+    const now = this.#now();
+    if (this.#inPaste && now - this.#lastInputAt > PASTE_IDLE_MS) {
+      this.#inPaste = false;
+      this.#markerTail = '';
+    }
+    this.#lastInputAt = now;
     let data = chunk;
     if (this.#partialKey !== '') {
       data = this.#partialKey + data;
