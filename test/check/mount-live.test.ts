@@ -16,43 +16,43 @@ afterEach(async () => {
   stage = undefined;
 });
 
-const pivoted = (s: Stage, subject: string) => verdict(s, 'mount.pivoted', { subject });
-const detached = (s: Stage, subject: string) => verdict(s, 'mount.oldRootDetached', { subject });
+const pivoted = (s: Stage, subject: string, fixture?: string) => verdict(s, 'mount.pivoted', { subject }, fixture && `mount.pivoted-${fixture}`);
+const detached = (s: Stage, subject: string, fixture?: string) => verdict(s, 'mount.oldRootDetached', { subject }, fixture && `mount.oldRootDetached-${fixture}`);
 
 describe('pivoted, not chrooted; old root detached', () => {
   it('mount --move . / then chroot . is a chroot with the old root still attached', async () => {
     stage = await openStage(PIVOT_START);
     await type(stage, 'container', 'mount --bind $ROOTFS $ROOTFS', 'cd $ROOTFS', 'mount --move . /', 'exec chroot . /bin/bash');
     expect((await verdict(stage, 'root.is', { subject: 'container', path: '$ROOTFS' })).code, screenText(stage.container)).toBe('pass');
-    expect((await pivoted(stage, 'container')).code).toBe('chroot');
-    expect((await detached(stage, 'container')).code).toBe('attached');
+    expect((await pivoted(stage, 'container', 'move-chroot')).code).toBe('chroot');
+    expect((await detached(stage, 'container', 'move-chroot')).code).toBe('attached');
   });
 
   it('a chroot into a bind of $ROOTFS in a new mount namespace is a chroot, the old root hidden but attached', async () => {
     stage = await openStage(CHROOT_START);
     await type(stage, 'host', 'unshare --mount --pid --fork --mount-proc bash', 'mount --bind $ROOTFS $ROOTFS', 'cd $ROOTFS', 'mount -t proc proc proc', 'exec chroot . /bin/bash');
     expect((await verdict(stage, 'root.is', { subject: 'host', path: '$ROOTFS' })).code, screenText(stage.host)).toBe('pass');
-    const p = await pivoted(stage, 'host');
+    const p = await pivoted(stage, 'host', 'bind-chroot');
     expect(p.code).toBe('chroot');
     expect(p.found).toMatch(/only by chroot/);
-    expect((await detached(stage, 'host')).code).toBe('attached');
+    expect((await detached(stage, 'host', 'bind-chroot')).code).toBe('attached');
   });
 
   it('pivot_root . . then umount -l . (seed 002) is pivoted and detached', async () => {
     stage = await openStage(PIVOT_START);
     await type(stage, 'container', 'mount --bind $ROOTFS $ROOTFS', 'cd $ROOTFS', 'mount -t proc proc proc', 'pivot_root . .');
     expect((await pivoted(stage, 'container')).code, screenText(stage.container)).toBe('pass');
-    expect((await detached(stage, 'container')).code).toBe('attached');
+    expect((await detached(stage, 'container', 'stacked')).code).toBe('attached');
     await type(stage, 'container', 'umount -l .', 'cd /');
-    expect((await pivoted(stage, 'container')).code, screenText(stage.container)).toBe('pass');
-    expect((await detached(stage, 'container')).code).toBe('pass');
+    expect((await pivoted(stage, 'container', 'dot-dot')).code, screenText(stage.container)).toBe('pass');
+    expect((await detached(stage, 'container', 'dot-dot')).code).toBe('pass');
   });
 
   it('pivot_root . oldroot/ (seed 001) with any directory name is pivoted, detached after umount -l', async () => {
     stage = await openStage(PIVOT_START);
     await type(stage, 'container', 'mount --bind $ROOTFS $ROOTFS', 'cd $ROOTFS', 'mkdir -p oldroot', 'mount -t proc proc proc', 'pivot_root . oldroot/', 'cd /');
     expect((await pivoted(stage, 'container')).code, screenText(stage.container)).toBe('pass');
-    const d = await detached(stage, 'container');
+    const d = await detached(stage, 'container', 'oldroot');
     expect(d.code).toBe('attached');
     expect(d.found).toMatch(/oldroot/);
     await type(stage, 'container', 'umount -l /oldroot');

@@ -43,7 +43,7 @@ describe('a fake ip, self-pings, subnet addresses, Ctrl-C', () => {
     const fake = '[{"ifindex":7,"ifname":"hosteth0","flags":["UP"],"link_index":7,"link_netnsid":0,"linkinfo":{"info_kind":"veth"},"addr_info":[{"family":"inet","local":"192.168.0.1","prefixlen":24}]}]';
     await type(stage, 'host', 'mount -t tmpfs fake /usr/local/sbin', `printf '#!/bin/sh\\necho %s\\n' '${fake}' > /usr/local/sbin/ip`, 'chmod +x /usr/local/sbin/ip', 'hash -r; ip -j addr show type veth');
     expect(screenText(stage.host)).toContain('hosteth0');
-    expect((await verdict(stage, 'veth.pair', { subject: H })).code).toBe('none');
+    expect((await verdict(stage, 'veth.pair', { subject: H }, 'veth.pair-fake-ip')).code).toBe('none');
     expect(await codes(stage)).toMatchObject({ pair: 'none', hostReady: 'no-pair', ctReady: 'no-pair', link: 'no-pair' });
     await type(stage, 'host', 'umount /usr/local/sbin', 'hash -r');
   });
@@ -65,7 +65,7 @@ describe('a fake ip, self-pings, subnet addresses, Ctrl-C', () => {
     expect(await codes(stage), screens(stage)).toEqual({ pair: 'pass', hostReady: 'pass', ctReady: 'pass', link: 'pass', h2c: 'not-sent', c2h: 'not-sent' });
     await type(stage, 'host', 'ping -c 2 -W 1 192.168.0.1');
     await type(stage, 'container', 'ping -c 2 -W 1 192.168.0.2');
-    const selfOnly = await verdict(stage, 'net.pinged', { from: H, to: C });
+    const selfOnly = await verdict(stage, 'net.pinged', { from: H, to: C }, 'net.pinged-self');
     expect(selfOnly.code, screens(stage)).toBe('not-across');
     expect(selfOnly.found).toMatch(/from itself/);
     expect((await verdict(stage, 'net.pinged', { from: C, to: H })).code).toBe('not-across');
@@ -103,5 +103,7 @@ describe('point-to-point addresses, set up from the host pane with nsenter -n', 
       'nsenter -t $CPID -n ping -c 2 -W 1 10.1.0.1',
     );
     expect(await codes(stage), screens(stage)).toEqual({ pair: 'pass', hostReady: 'pass', ctReady: 'pass', link: 'pass', h2c: 'pass', c2h: 'pass' });
+    expect((await verdict(stage, 'net.pinged', { from: C, to: H }, 'net.pinged-p2p')).code).toBe('pass');
+    expect((await verdict(stage, 'net.onLink', { subject: H, peerIn: C }, 'net.onLink-p2p')).code).toBe('pass');
   });
 });

@@ -34,7 +34,7 @@ describe('seeing, reading and killing the lab host\'s processes', () => {
     expect((await sees()).code, screenText(stage.container)).toBe('pass');
     expect((await verdict(stage, 'file.has', STOLEN)).code).toBe('missing');
     await type(stage, 'host', STEAL);
-    const wrong = await verdict(stage, 'file.has', STOLEN);
+    const wrong = await verdict(stage, 'file.has', STOLEN, 'file.has-host-pane');
     expect(wrong.code, screenText(stage.host)).toBe('wrong-pane');
     expect(wrong.found).toMatch(/written in the host pane/);
     await type(stage, 'container', STEAL);
@@ -42,18 +42,18 @@ describe('seeing, reading and killing the lab host\'s processes', () => {
   });
 
   it('the webserver killed from the host pane is named as killed there; from the chroot it passes', async () => {
-    const killed = () => verdict(stage!, 'proc.killedBy', { subject: 'planted:webserver', root: '$ROOTFS' });
+    const killed = (fixture?: string) => verdict(stage!, 'proc.killedBy', { subject: 'planted:webserver', root: '$ROOTFS' }, fixture && `proc.killedBy-${fixture}`);
     stage = await openStage(START);
     expect((await killed()).code).toBe('running');
     await type(stage, 'host', 'kill $(ps -C webserver -o pid=)');
-    const wrong = await killed();
+    const wrong = await killed('host-pane');
     expect(wrong.code, screenText(stage.host)).toBe('wrong-root');
     expect(wrong.found).toMatch(/the host pane/);
     await stage.close();
 
     stage = await openStage(START);
     await type(stage, 'container', 'mount -t proc proc /proc', 'kill $(ps -C webserver -o pid=)');
-    expect((await killed()).code, screenText(stage.container)).toBe('pass');
+    expect((await killed('chroot')).code, screenText(stage.container)).toBe('pass');
     expect((await verdict(stage, 'proc.alive', { subject: 'planted:vault' })).code).toBe('pass');
   });
 
@@ -65,14 +65,14 @@ describe('seeing, reading and killing the lab host\'s processes', () => {
     expect((await own()).code).toBe('shared-pid-namespace');
     expect((await reach()).code).toBe('signalable');
     await type(stage, 'container', 'unshare --pid --fork bash');
-    expect((await own()).code).toBe('stale-proc');
+    expect((await verdict(stage, 'proc.ownPidNamespace', { subject: 'container' }, 'proc.ownPidNamespace-stale')).code).toBe('stale-proc');
     expect((await reach()).code).toBe('visible');
     await type(stage, 'container', 'mount -t proc proc /proc');
     expect((await own()).code, screenText(stage.container)).toBe('pass');
-    expect((await verdict(stage, 'ns.own', { subject: 'container', ns: 'mount' })).code).toBe('shared');
+    expect((await verdict(stage, 'ns.own', { subject: 'container', ns: 'mount' }, 'ns.own-mount-shared')).code).toBe('shared');
     await type(stage, 'container', 'exit', 'umount /proc', 'unshare --pid --fork --mount bash', 'mount -t proc proc /proc');
     expect((await own()).code, screenText(stage.container)).toBe('pass');
     expect((await verdict(stage, 'ns.own', { subject: 'container', ns: 'mount' })).code).toBe('pass');
-    expect((await reach()).code).toBe('pass');
+    expect((await verdict(stage, 'proc.outOfReach', { subject: 'container', target: 'planted:vault' }, 'proc.outOfReach-pass')).code).toBe('pass');
   });
 });

@@ -22,8 +22,10 @@ afterEach(async () => {
   stage = undefined;
 });
 
-const travelled = (s: Stage, from: string, to: string, path: string, arrives: boolean) => verdict(s, 'mount.propagated', { from, to, path, arrives });
-const kind = (s: Stage, type: string) => verdict(s, 'mount.propagation', { subject: 'container', path: '/mnt/shared', type, relativeTo: 'host' });
+const travelled = (s: Stage, from: string, to: string, path: string, arrives: boolean, fixture?: string) =>
+  verdict(s, 'mount.propagated', { from, to, path, arrives }, fixture && `mount.propagated-${fixture}`);
+const kind = (s: Stage, type: string, fixture?: string) =>
+  verdict(s, 'mount.propagation', { subject: 'container', path: '/mnt/shared', type, relativeTo: 'host' }, fixture && `mount.propagation-${fixture}`);
 
 describe('who made a mount, and whether it travelled', () => {
   it('shared: each side made its own mount and it reached the other; both made in one pane stay red', async () => {
@@ -33,16 +35,16 @@ describe('who made a mount, and whether it travelled', () => {
     await type(stage, 'container', 'unshare --mount --propagation shared bash');
     expect((await kind(stage, 'shared')).code, screenText(stage.container)).toBe('pass');
     // Made before the namespace: copied at unshare, not propagated.
-    expect((await travelled(stage, 'host', 'container', '/mnt/shared/early', true)).code).toBe('copied');
+    expect((await travelled(stage, 'host', 'container', '/mnt/shared/early', true, 'copied')).code).toBe('copied');
     // Both binds in the container pane.
     await type(stage, 'container', 'mount --bind /srv/a /mnt/shared/h', 'mount --bind /srv/b /mnt/shared/c');
-    const wrong = await travelled(stage, 'host', 'container', '/mnt/shared/h', true);
+    const wrong = await travelled(stage, 'host', 'container', '/mnt/shared/h', true, 'wrong-pane');
     expect(wrong.code).toBe('wrong-pane');
     expect(wrong.found).toMatch(/made in the container pane, not in the host pane/);
     expect((await travelled(stage, 'container', 'host', '/mnt/shared/c', true)).code).toBe('pass');
     await type(stage, 'container', 'umount /mnt/shared/h');
     await type(stage, 'host', 'mount --bind /srv/a /mnt/shared/h');
-    expect((await travelled(stage, 'host', 'container', '/mnt/shared/h', true)).code).toBe('pass');
+    expect((await travelled(stage, 'host', 'container', '/mnt/shared/h', true, 'host-to-container')).code).toBe('pass');
   });
 
   it('slave by --propagation slave and by --make-rslave; private; a slave keeps its mounts', async () => {
@@ -55,7 +57,7 @@ describe('who made a mount, and whether it travelled', () => {
     await type(stage, 'container', 'exit', 'unshare --mount --propagation unchanged bash');
     expect((await kind(stage, 'shared')).code).toBe('pass');
     await type(stage, 'container', 'mount --make-rslave /');
-    expect((await kind(stage, 'slave')).code, screenText(stage.container)).toBe('pass');
+    expect((await kind(stage, 'slave', 'make-rslave')).code, screenText(stage.container)).toBe('pass');
     await type(stage, 'container', 'mount --bind /srv/b /mnt/shared/c');
     await type(stage, 'host', 'mount --bind /srv/a /mnt/shared/h');
     expect((await travelled(stage, 'container', 'host', '/mnt/shared/c', false)).code).toBe('pass');
