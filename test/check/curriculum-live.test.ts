@@ -25,8 +25,9 @@ afterEach(async () => {
   stage = undefined;
 });
 
-async function code(name: string, params: Record<string, unknown>): Promise<string> {
-  const v = await verdict(stage!, name, params);
+/** The verdict's code; with a `fixture` name it is also recorded for test/check/replay.test.ts. */
+async function code(name: string, params: Record<string, unknown>, fixture?: string): Promise<string> {
+  const v = await verdict(stage!, name, params, fixture);
   expect(v.found.length).toBeGreaterThan(0);
   return v.code;
 }
@@ -55,7 +56,7 @@ describe('user.uid and caps.set through two user namespaces (seed 000)', () => {
     expect(await code('user.uid', uid1000)).toBe('other-uid');
     expect(await code('caps.set', noCaps)).toBe('has');
     await type(stage, 'container', 'unshare --user bash');
-    expect(await code('user.uid', uid1000)).toBe('unmapped');
+    expect(await code('user.uid', uid1000, 'user.uid-unmapped')).toBe('unmapped');
     await type(stage, 'container', 'exit', 'unshare --user --map-user=1000 --map-group=1000 bash');
     expect(await code('user.uid', uid1000), screenText(stage.container)).toBe('pass');
     expect(await code('caps.set', noCaps)).toBe('pass');
@@ -63,7 +64,7 @@ describe('user.uid and caps.set through two user namespaces (seed 000)', () => {
 
     await type(stage, 'container', 'unshare --user --map-root-user --pid --mount-proc --mount --fork bash');
     expect(await code('user.uid', { subject: 'container', uid: 0 }), screenText(stage.container)).toBe('pass');
-    expect(await code('user.uid', { subject: 'container', uid: 1000, in: 'parent' })).toBe('pass');
+    expect(await code('user.uid', { subject: 'container', uid: 1000, in: 'parent' }, 'user.uid-parent')).toBe('pass');
     expect(await code('user.uid', { subject: 'host', uid: 0, in: 'parent' })).toBe('shared-namespace');
   });
 });
@@ -72,7 +73,7 @@ describe('caps.set', () => {
   it('capsh --drop, setpriv --bounding-set, and a set of exactly one', async () => {
     stage = await openStage(PIVOTED);
     const noAdmin = { subject: 'container', set: 'bounding', lacks: ['cap_sys_admin'] };
-    expect(await code('caps.set', noAdmin)).toBe('has');
+    expect(await code('caps.set', noAdmin, 'caps.set-has')).toBe('has');
     await type(stage, 'container', 'capsh --drop=cap_sys_admin');
     expect(await code('caps.set', noAdmin)).toBe('has');
     await type(stage, 'container', 'setpriv --inh-caps=-sys_admin bash');
@@ -84,7 +85,7 @@ describe('caps.set', () => {
     const onlyRaw = { subject: 'container', set: 'effective', exactly: ['net_raw'] };
     expect(await code('caps.set', onlyRaw)).toBe('lacks');
     await type(stage, 'container', 'exit', 'setpriv --bounding-set=-all,+net_raw bash');
-    expect(await code('caps.set', onlyRaw), screenText(stage.container)).toBe('pass');
+    expect(await code('caps.set', onlyRaw, 'caps.set-exactly'), screenText(stage.container)).toBe('pass');
     expect(await code('caps.set', { ...onlyRaw, set: 'bounding' })).toBe('pass');
     // What the lab says it now may and may not do.
     await type(stage, 'container', 'clear', 'ping -c 1 127.0.0.1; mount -t tmpfs none /mnt; ip link set lo down');
@@ -104,16 +105,16 @@ describe('mount.overlay and overlay.change', () => {
     await type(stage, 'host', 'mkdir -p /containers/tutorial/upper /containers/tutorial/work /containers/tutorial/merged');
     expect(await code('mount.overlay', OVL)).toBe('missing');
     await type(stage, 'host', 'mount --bind $ROOTFS /containers/tutorial/merged');
-    expect(await code('mount.overlay', OVL)).toBe('not-overlay');
+    expect(await code('mount.overlay', OVL, 'mount.overlay-bind')).toBe('not-overlay');
     await type(stage, 'host', 'umount /containers/tutorial/merged', MOUNT);
     expect(await code('mount.overlay', OVL), screenText(stage.host)).toBe('pass');
     expect(await code('mount.overlay', { ...OVL, upper: '/containers/tutorial/work' })).toBe('other-upper');
     const change = { subject: 'host', path: '/containers/tutorial/merged', name: 'TEST' };
     expect(await code('overlay.change', change)).toBe('missing');
     await type(stage, 'host', 'touch $ROOTFS/TEST');
-    expect(await code('overlay.change', change)).toBe('in-image');
+    expect(await code('overlay.change', change, 'overlay.change-in-image')).toBe('in-image');
     await type(stage, 'host', 'rm $ROOTFS/TEST', 'touch /containers/tutorial/merged/TEST');
-    expect(await code('overlay.change', change), screenText(stage.host)).toBe('pass');
+    expect(await code('overlay.change', change, 'overlay.change-pass'), screenText(stage.host)).toBe('pass');
     // The container pane shares the mount namespace: it sees the same overlay.
     expect(await code('mount.overlay', { ...OVL, subject: 'container' })).toBe('pass');
   });
@@ -127,7 +128,7 @@ describe('mount.readOnly (seed 004 volumes)', () => {
     await type(stage, 'host', 'mkdir gojek && echo "Hello from GO-JEK" > gojek/hi', 'mount --bind -o ro $PWD/gojek $ROOTFS/var/gojek');
     expect(await code('mount.readOnly', ro)).toBe('missing');
     await type(stage, 'host', 'umount $ROOTFS/var/gojek', 'nsenter --mount=/proc/$CPID/ns/mnt mount --bind $PWD/gojek $ROOTFS/var/gojek');
-    expect(await code('mount.readOnly', ro)).toBe('writable');
+    expect(await code('mount.readOnly', ro, 'mount.readOnly-writable')).toBe('writable');
     await type(stage, 'host', 'nsenter --mount=/proc/$CPID/ns/mnt umount $ROOTFS/var/gojek', 'nsenter --mount=/proc/$CPID/ns/mnt mount --bind -o ro $PWD/gojek $ROOTFS/var/gojek');
     expect(await code('mount.readOnly', ro), screenText(stage.host)).toBe('pass');
     expect(await code('file.has', { subject: 'container', path: '/var/gojek/hi', contains: 'Hello from GO-JEK' })).toBe('pass');
@@ -146,7 +147,7 @@ describe('proc.runs, proc.noneNamed, ns.joined (seed 004 nsenter)', () => {
     const none = { comm: 'top', in: 'container-init' };
     expect(await code('proc.runs', runs)).toBe('other-program');
     await typeCommand(stage.host, 'top', 0);
-    expect(await code('proc.runs', runs)).toBe('outside');
+    expect(await code('proc.runs', runs, 'proc.runs-outside')).toBe('outside');
     stage.host.write('q');
     await stage.host.settled(1000);
     await type(stage, 'host', 'nsenter --pid=/proc/$CPID/ns/pid unshare --fork --mount-proc=$ROOTFS/proc chroot $ROOTFS /bin/bash');
@@ -162,7 +163,7 @@ describe('proc.runs, proc.noneNamed, ns.joined (seed 004 nsenter)', () => {
     const joined = { subject: 'host', with: 'container-init' };
     expect(await code('ns.joined', joined)).toBe('own');
     await type(stage, 'host', 'exit', 'nsenter -t $CPID -a /bin/bash');
-    expect(await code('ns.joined', joined), screenText(stage.host)).toBe('other-root');
+    expect(await code('ns.joined', joined, 'ns.joined-no-r'), screenText(stage.host)).toBe('other-root');
     await type(stage, 'host', 'exit', 'nsenter -t $CPID -a -r -w /bin/bash');
     expect(await code('ns.joined', joined), screenText(stage.host)).toBe('pass');
   });
