@@ -10,7 +10,8 @@
  * of an open lab, a check run's time per lab, and the classroom curve (bench/classroom.ts).
  *
  * BENCH_RUNS (default 5) sets the number of interleaved runs; BENCH_CLASSROOM=0 skips the
- * classroom.
+ * classroom; BENCH_INSTALLED=<prefix>/bin/nslab also times an installed package's launch
+ * against the clone's (`npm pack`, then `npm i -g --prefix <prefix> nslab-*.tgz`).
  */
 import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -40,7 +41,7 @@ interface Subject {
 
 const nslab: Subject = {
   name: 'nslab',
-  launch: () => new Outer({ argv: [process.execPath, 'bin/nslab.js', 'play'], env: NSLAB_ENV }),
+  launch: () => new Outer({ argv: ['bin/nslab.js', 'play'], env: NSLAB_ENV }),
   otherPane: '\x07\t',
   roots: (outer) => [outer.pid],
   quit: async (outer) => {
@@ -180,9 +181,19 @@ async function resets(outer: Outer): Promise<number[]> {
   return times;
 }
 
+/** Launch to both prompts of `bin` (the clone's or an installed package's), once. */
+async function launchOf(bin: string): Promise<number> {
+  const started = performance.now();
+  const outer = new Outer({ argv: [bin, 'play'], env: NSLAB_ENV });
+  const at = await outer.when(() => bothPrompts(outer), 'both prompts');
+  outer.type('\x07q');
+  await outer.exited;
+  return at - started;
+}
+
 /** CPU used by an open lab over 10 s, as a share of one core. */
 async function idleCpu(labId: string): Promise<number> {
-  const outer = new Outer({ argv: [process.execPath, 'bin/nslab.js', labId], env: NSLAB_ENV });
+  const outer = new Outer({ argv: ['bin/nslab.js', labId], env: NSLAB_ENV });
   try {
     await outer.when(() => bothPrompts(outer), 'the lab open', 30_000);
     await sleep(3000); // first checks, titles, the UI settling
@@ -286,6 +297,18 @@ for (const name of withTmux ? (['nslab', 'tmux'] as const) : (['nslab'] as const
 }
 const resetTimes = pooled('nslab', (r) => r.reset ?? []);
 console.log(`\nreset (Ctrl-g r) to both prompts on screen: median ${fmt(median(resetTimes))} ms [${fmt(Math.min(...resetTimes))}–${fmt(Math.max(...resetTimes))}] (n=${resetTimes.length})`);
+
+// BENCH_INSTALLED=<prefix>/bin/nslab: an `npm pack` + `npm i -g` install against this clone.
+const installed = process.env.BENCH_INSTALLED;
+if (installed) {
+  const clone: number[] = [];
+  const packed: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    clone.push(await launchOf('bin/nslab.js'));
+    packed.push(await launchOf(installed));
+  }
+  console.log(`launch to both prompts, clone ${fmt(median(clone))} ms [${clone.map((v) => fmt(v)).join(', ')}], installed package ${fmt(median(packed))} ms [${packed.map((v) => fmt(v)).join(', ')}]`);
+}
 
 const labs = await loadLabs();
 const cpu = await idleCpu(labs[0]!.id);

@@ -42,6 +42,38 @@ class InkSink extends EventEmitter {
   }
 }
 
+/** Ink and the ScreenWriter drawing `element` through `write`; no terminal of its own. */
+export interface Screen {
+  readonly writer: ScreenWriter;
+  resize(columns: number, rows: number): void;
+  rerender(element: ReactElement): void;
+  unmount(): void;
+}
+
+export function mountScreen(element: ReactElement, write: (data: string) => void, columns: number, rows: number): Screen {
+  const writer = new ScreenWriter(write, rows);
+  const sink = new InkSink(columns, rows, (frame) => writer.setInkFrame(frame));
+  const wrap = (el: ReactElement) => <ScreenWriterContext.Provider value={writer}>{el}</ScreenWriterContext.Provider>;
+  const ink = render(wrap(element), {
+    stdout: sink as unknown as NodeJS.WriteStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  return {
+    writer,
+    resize: (newColumns, newRows) => {
+      writer.resize(newRows);
+      sink.resize(newColumns, newRows);
+    },
+    rerender: (next) => ink.rerender(wrap(next)),
+    unmount: () => {
+      writer.dispose();
+      ink.unmount();
+    },
+  };
+}
+
 export interface FullscreenHandle {
   /** Tears the screen down and restores the terminal; idempotent. */
   restore(): void;
@@ -63,11 +95,8 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   const onData = (chunk: string) => options.onInput(chunk);
   stdin.on('data', onData);
   stdin.resume();
-  const writer = new ScreenWriter((data) => stdout.write(data), stdout.rows ?? 24);
-  const sink = new InkSink(stdout.columns ?? 80, stdout.rows ?? 24, (frame) => writer.setInkFrame(frame));
   const onResize = () => {
-    writer.resize(stdout.rows ?? 24);
-    sink.resize(stdout.columns ?? 80, stdout.rows ?? 24);
+    screen.resize(stdout.columns ?? 80, stdout.rows ?? 24);
     options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
   };
   stdout.on('resize', onResize);
@@ -75,20 +104,13 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   for (const signal of signals) process.on(signal, options.onSignal);
 
   // Keys never reach Ink (useInput loses ESC, F-keys and Alt); Ink only lays out and draws.
-  const wrap = (el: ReactElement) => <ScreenWriterContext.Provider value={writer}>{el}</ScreenWriterContext.Provider>;
-  const ink = render(wrap(element), {
-    stdout: sink as unknown as NodeJS.WriteStream,
-    debug: true,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const screen = mountScreen(element, (data) => stdout.write(data), stdout.columns ?? 80, stdout.rows ?? 24);
 
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
-    writer.dispose();
-    ink.unmount();
+    screen.unmount();
     stdin.off('data', onData);
     stdout.off('resize', onResize);
     for (const signal of signals) process.off(signal, options.onSignal);
@@ -104,5 +126,5 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
     process.stderr.write(`nslab crashed: ${process.env.NSLAB_DEBUG ? error.stack : error.message}\nThe lab world is gone with it; nothing was left on this machine.\n`);
     process.exit(70); // EX_SOFTWARE
   });
-  return { restore, rerender: (next) => ink.rerender(wrap(next)) };
+  return { restore, rerender: (next) => screen.rerender(next) };
 }

@@ -11,7 +11,28 @@ import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { computeLayout } from './layout.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
+import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
+
+/** --tasks, --memory, --cpus: the limits of every lab world this command starts (src/world/limits.ts). */
+function addLimitOptions(command: Command): Command {
+  return command
+    .option('--tasks <n>', `processes and threads per lab world (default ${DEFAULT_LIMITS.tasks})`)
+    .option('--memory <size>', `memory per lab world, tmpfs files included, e.g. 512M, 2G (default ${formatBytes(DEFAULT_LIMITS.memoryBytes)})`)
+    .option('--cpus <n>', `CPU time per lab world, in CPUs, e.g. 1.5 (default ${DEFAULT_LIMITS.cpus})`);
+}
+
+function applyLimitOptions(options: { tasks?: string; memory?: string; cpus?: string }): void {
+  const number = (flag: string, text: string, value: number) => {
+    if (!Number.isFinite(value)) throw new NslabError(`${flag} ${text} is not a number.`, `Example: nslab ${flag} ${flag === '--memory' ? '1G' : flag === '--tasks' ? '512' : '1.5'}`);
+    return value;
+  };
+  configureLimits({
+    ...(options.tasks === undefined ? {} : { tasks: number('--tasks', options.tasks, Number(options.tasks)) }),
+    ...(options.memory === undefined ? {} : { memoryBytes: number('--memory', options.memory, parseSize(options.memory)) }),
+    ...(options.cpus === undefined ? {} : { cpus: number('--cpus', options.cpus, Number(options.cpus)) }),
+  });
+}
 
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
@@ -53,7 +74,17 @@ async function prepareInteractive(rootfs: string | undefined): Promise<string> {
 async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
-  return import('../components/run.tsx');
+  // Ink's layout engine (yoga-layout) instantiates its inline WebAssembly through fetch() when
+  // there is one, and Node's fetch loads undici for it: 0.3 of the 0.6 s the UI took to load
+  // (--cpu-prof). Without fetch, yoga decodes the same bytes itself. The property is moved
+  // aside, not read: reading it is what loads undici.
+  const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (fetch?.configurable) delete (globalThis as { fetch?: unknown }).fetch;
+  try {
+    return await import('../components/run.tsx');
+  } finally {
+    if (fetch?.configurable) Object.defineProperty(globalThis, 'fetch', fetch);
+  }
 }
 
 /**
@@ -79,6 +110,10 @@ export function buildProgram(): Command {
     .argument('[lab-id]', 'open this lab (default: the lab list)')
     .addOption(rootfsOption())
     .showHelpAfterError()
+    // The limit flags belong to the program, so they work before or after any command name.
+    .hook('preAction', (root) => applyLimitOptions(root.opts()));
+  addLimitOptions(program);
+  program
     .action(async (labId: string | undefined, options: { rootfs?: string }) => {
       const tar = await prepareInteractive(options.rootfs);
       const labs = await loadLabs();

@@ -21,7 +21,7 @@ import { labIdentity } from '../src/world/identity.ts';
 
 const REAL_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 const TOOL_IDS = ['unshare', 'nsenter', 'setpriv', 'pivot_root', 'mount', 'ip', 'ping', 'tar', 'cc'];
-const IDS = ['kernel', 'userns', ...TOOL_IDS];
+const IDS = ['kernel', 'userns', ...TOOL_IDS, 'limits'];
 const REQUIRED = new Set(['kernel', 'userns', 'unshare', 'nsenter', 'setpriv', 'pivot_root', 'mount', 'ip', 'tar', 'terminal']);
 const asRoot = process.getuid?.() === 0;
 const HINT = 'Run `nslab doctor` for the fix.';

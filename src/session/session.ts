@@ -125,6 +125,9 @@ export class Session {
       const pane = stage[id];
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
+        // A limit the lab ran into (a fork loop, a memory hog) is said in words, once.
+        const limit = stage.world.limits.poll()[0];
+        if (limit) this.update({ notice: limit.message });
         this.refreshTitles();
         this.hooks.onSettled?.();
         void this.inspector.refresh();

@@ -273,13 +273,20 @@ export class WorldLimitsHandle {
 
   /**
    * The argv prefix that puts a program into the world's limits before it runs: a shell that
-   * writes its own pid into each cgroup.procs and then execs the rest, or prlimit(1) for the
-   * per-process memory floor.
+   * writes its own pid into each cgroup.procs and then execs the rest (through prlimit(1) for
+   * the per-process memory floor when there is no cgroup).
+   *
+   * Everything but the anchor also gets oom_score_adj 500, which any process may raise for
+   * itself (proc(5)): under the memory limit a full tmpfs cannot be reclaimed, and the OOM
+   * killer must then pick what the student runs, never the anchor or the inits that hold the
+   * world together (killing one of those ends the whole lab). Lowering the anchor's instead
+   * would need CAP_SYS_RESOURCE, which a root in a container may lack.
    */
-  joinPrefix(): string[] {
-    if (this.dirs.size === 0) return ['prlimit', `--as=${this.limits.memoryBytes}`, '--'];
+  joinPrefix(options: { anchor?: boolean } = {}): string[] {
     const files = [...this.dirs.values()].map((d) => join(d, 'cgroup.procs'));
-    return ['sh', '-c', 'while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"', 'nslab-join', ...files, '--'];
+    const oom = options.anchor ? '' : 'echo 500 >/proc/self/oom_score_adj; ';
+    const floor = this.dirs.size === 0 ? ['prlimit', `--as=${this.limits.memoryBytes}`, '--'] : [];
+    return ['sh', '-c', `${oom}while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"`, 'nslab-join', ...files, '--', ...floor];
   }
 
   /** Environment for level1.sh: the floor applied inside the world. */
@@ -316,7 +323,7 @@ export class WorldLimitsHandle {
       case 'memory':
         return `This lab reached its memory limit of ${memory} (files in tmpfs count too): the kernel reclaims what it can, and what it cannot fails with "Cannot allocate memory". Remove big files in tmpfs, or stop what is using the memory.`;
       case 'oom-kill':
-        return `This lab ran out of its ${memory} of memory and the kernel's out-of-memory killer stopped a process inside the lab (only lab processes are ever chosen: the limit is the lab's own).`;
+        return `This lab ran out of its ${memory} of memory and the kernel's out-of-memory killer stopped a process inside the lab (only lab processes are ever chosen: the limit is the lab's own). Files in a tmpfs keep their memory until removed; if the lab no longer answers, Ctrl-g r starts a fresh one.`;
     }
   }
 
@@ -407,6 +414,8 @@ function countersFor(mechanism: LimitMechanism, dirs: ReadonlyMap<Controller, st
     { limit: 'tasks', file: join(pids, 'pids.events'), read: keyed('max') },
     { limit: 'oom-kill', file: join(memory, 'memory.oom_control'), read: keyed('oom_kill') },
     { limit: 'memory', file: join(memory, 'memory.failcnt'), read: whole },
+    // With memory+swap limited to the same value, the memsw counter is often the one that fails.
+    { limit: 'memory', file: join(memory, 'memory.memsw.failcnt'), read: whole },
   ];
 }
 

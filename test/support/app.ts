@@ -14,6 +14,8 @@ export class AppUnderTest {
   readonly term: InstanceType<typeof Terminal>;
   readonly exited: Promise<number>;
   readonly stateDir: string;
+  /** Bytes the app has written to its terminal so far. */
+  bytes = 0;
   private readonly pty: IPty;
 
   constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string } = {}) {
@@ -34,7 +36,10 @@ export class AppUnderTest {
         XDG_STATE_HOME: this.stateDir,
       } as Record<string, string>,
     });
-    this.pty.onData((d) => this.term.write(d));
+    this.pty.onData((d) => {
+      this.bytes += Buffer.byteLength(d);
+      this.term.write(d);
+    });
     this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
   }
 
