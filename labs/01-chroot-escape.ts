@@ -23,7 +23,7 @@ import { findMount, readMountinfo, type MountEntry } from '../src/kernel/mountin
 import { cwdIdentity, sameIdentity, type FileIdentity } from '../src/kernel/proc.ts';
 import type { CheckContext } from '../src/labs/context.ts';
 import { describeProcess, identityAs, labHostPidOf, labHostRootMount, namespaceOf, rootKind, ROOT_KIND_TEXT } from '../src/labs/facts.ts';
-import type { CheckResult, Lab, PaneName } from '../src/labs/types.ts';
+import type { CheckResult, Lab, PaneName } from '../src/labs/legacy.ts';
 
 const TREASURE_DIR = '/root';
 const TREASURE = `${TREASURE_DIR}/treasure.txt`;

@@ -11,7 +11,7 @@ import { readMountinfo } from '../src/kernel/mountinfo.ts';
 import { isAlive, readComm, readEnviron, readStatus } from '../src/kernel/proc.ts';
 import type { CheckContext, PlantedProcess } from '../src/labs/context.ts';
 import { describeProcess, namespaceOf, rootKind, ROOT_KIND_TEXT, seesAs, visiblePids } from '../src/labs/facts.ts';
-import type { CheckResult, Lab } from '../src/labs/types.ts';
+import type { CheckResult, Lab } from '../src/labs/legacy.ts';
 
 const VAULT = 'vault';
 const WEBSERVER = 'webserver';

@@ -19,7 +19,7 @@ import { readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
 import { readStatus, sameIdentity } from '../src/kernel/proc.ts';
 import { describeProcess, identityAs, labHostPidOf, labHostRootMount, rootKind, ROOT_KIND_TEXT, seesAs, visiblePids } from '../src/labs/facts.ts';
 import type { CheckContext } from '../src/labs/context.ts';
-import type { CheckResult, Lab } from '../src/labs/types.ts';
+import type { CheckResult, Lab } from '../src/labs/legacy.ts';
 
 const OLD_ROOT = '/old_root';
 

@@ -33,7 +33,7 @@
 import { findMount, propagationName, readMountinfo, type MountEntry } from '../src/kernel/mountinfo.ts';
 import { describeProcess, shareNamespace } from '../src/labs/facts.ts';
 import type { CheckContext } from '../src/labs/context.ts';
-import type { Check, CheckResult, Lab } from '../src/labs/types.ts';
+import type { Check, CheckResult, Lab } from '../src/labs/legacy.ts';
 
 const SHARED = '/mnt/shared';
 /** Mounted by the setup after /mnt/shared: the reference point for "made after the unshare". */

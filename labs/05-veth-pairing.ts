@@ -29,7 +29,7 @@
 import { ipv4ToNumber, readIcmpCounters, readLocalIPv4, readNetDev, readRoutes, RTF_GATEWAY, RTF_REJECT, RTF_UP, type Route } from '../src/kernel/net.ts';
 import type { CheckContext } from '../src/labs/context.ts';
 import { labHostPidOf } from '../src/labs/facts.ts';
-import type { CheckResult, Lab } from '../src/labs/types.ts';
+import type { CheckResult, Lab } from '../src/labs/legacy.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The veth probe: what `ip` says about the veths of the lab host and of the container.

@@ -6,13 +6,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import pivotRoot from '../labs/03-pivot-root.ts';
+import { builtInLab } from './support/lab.ts';
 import { LabController } from '../src/labs/lab-session.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
 import { runChecks } from '../src/labs/runner.ts';
 import { Session } from '../src/session/session.ts';
 import { eventually, hostSnapshot, leftoverProcesses, type HostSnapshot } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
+
+const pivotRoot = await builtInLab('pivot-root');
 
 let before: HostSnapshot;
 let session: Session;

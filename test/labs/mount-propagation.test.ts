@@ -7,11 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/04-mount-propagation.ts';
-import { formatVerdict, verifyLab } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
 import type { Pane } from '../../src/term/pane.ts';
 import { guardRealMachine } from '../support/host.ts';
-import { openLab, outcomes, screenText, step, typeCommand } from '../support/lab.ts';
+import { builtInLab, expectVerified, openLab, outcomes, screenText, step, typeCommand } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
 guardRealMachine(testRootfsTar);
@@ -198,8 +197,7 @@ describe('mount-propagation lab, step by step', () => {
 
 describe('mount-propagation lab, verified', () => {
   it('verifyLab: every check fails before its solution and passes after it', async () => {
-    const verdict = await verifyLab(lab, await testRootfsTar());
-    expect(verdict.ok, formatVerdict(verdict)).toBe(true);
+    await expectVerified(await builtInLab(lab.id));
   });
 });
 

@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/03-pivot-root.ts';
-import { verifyLab, formatVerdict } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
 import { guardRealMachine } from '../support/host.ts';
-import { openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
+import { builtInLab, expectVerified, openLab, outcomes, screenText, step, typeCommand, typeSolution } from '../support/lab.ts';
 import { testRootfsTar } from '../support/rootfs.ts';
 
 guardRealMachine(testRootfsTar);
@@ -122,9 +121,7 @@ describe('pivot-root lab, step by step', () => {
 
 describe('pivot-root lab, reference sequence', () => {
   it('passes verifyLab: every check fails before its step\'s solution and passes after it', async () => {
-    const verdict = await verifyLab(lab, await testRootfsTar());
-    expect(verdict.ok, formatVerdict(verdict) + (verdict.screens ? `\n${verdict.screens.container}` : '')).toBe(true);
-    expect(verdict.checks).toHaveLength(lab.steps.reduce((n, s) => n + s.checks.length, 0));
+    await expectVerified(await builtInLab(lab.id));
   });
 
   it('another order (proc mounted in $ROOTFS before the pivot) passes every check, and the lab host never saw any of it', async () => {

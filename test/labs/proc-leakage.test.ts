@@ -5,11 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import lab from '../../labs/02-proc-leakage.ts';
-import { verifyLab, formatVerdict } from '../../src/labs/verify.ts';
 import type { Stage } from '../../src/world/stage.ts';
 import { guardRealMachine } from '../support/host.ts';
-import { openLab, outcomes, screenText, solveUpTo, step, typeCommand, typeSolution } from '../support/lab.ts';
-import { testRootfsTar } from '../support/rootfs.ts';
+import { builtInLab, expectVerified, openLab, outcomes, screenText, solveUpTo, step, typeCommand, typeSolution } from '../support/lab.ts';
 
 guardRealMachine();
 
@@ -135,8 +133,6 @@ describe('lab proc-leakage, step by step', () => {
 
 describe('lab proc-leakage, verified headless', () => {
   it('every check fails before its solution and passes after it', async () => {
-    const verdict = await verifyLab(lab, await testRootfsTar());
-    expect(verdict.ok, formatVerdict(verdict)).toBe(true);
-    expect(verdict.checks).toHaveLength(6);
+    await expectVerified(await builtInLab(lab.id));
   });
 });
