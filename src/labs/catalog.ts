@@ -96,9 +96,11 @@ function labEntries(dir: string, shownRoot: string, builtIn: boolean): Entry[] {
   for (const name of names) {
     const path = join(dir, name);
     const legacy = LEGACY_FILE.exec(name);
-    // A port (NN-<id>/lab.md) replaces its labs/NN-<id>.ts: the module is passed over.
+    // A port (NN-<id>/lab.md, whatever its NN: the teaching order may renumber it) replaces
+    // its labs/NN-<id>.ts: the module is passed over.
     if (legacy && builtIn) {
-      if (!names.includes(name.replace(/\.ts$/, ''))) entries.push({ path, shown: `${shownRoot}/${name}`, legacy: legacy[2]! });
+      const ported = names.some((n) => n !== name && n.replace(/^\d+-/, '') === legacy[2] && isFile(join(dir, n, 'lab.md')));
+      if (!ported) entries.push({ path, shown: `${shownRoot}/${name}`, legacy: legacy[2]! });
     }
     else if (LAB_DIR.test(name) || isFile(join(path, 'lab.md'))) entries.push({ path, shown: `${shownRoot}/${name}` });
   }

@@ -3,11 +3,11 @@
  * Everything src/labs needs from src/check passes through here, so the loader, the runner and
  * verify name one `Library` and tests can hand them a small one of their own.
  *
- * TEMPORARY: until src/check lands on main this module mirrors the contract's types and offers
- * an empty library; it then becomes a re-export of src/check/index.ts.
+ * The types mirror the contract's; LIBRARY is src/check/index.ts itself.
  */
 import type { z } from 'zod';
 import type { Stage } from '../world/stage.ts';
+import { PREDICATES, explain, kernelView } from '../check/index.ts';
 
 export interface Verdict<Code extends string = string> {
   readonly code: 'pass' | Code;
@@ -38,8 +38,4 @@ export interface Library {
   explain(name: string, params: unknown, verdict: Verdict): { expected: string; found: string };
 }
 
-export const LIBRARY: Library = {
-  PREDICATES: new Map(),
-  kernelView: (stage) => ({ stage }),
-  explain: (name, _params, verdict) => ({ expected: name, found: verdict.code }),
-};
+export const LIBRARY: Library = { PREDICATES, kernelView, explain };
