@@ -2,6 +2,7 @@ import { useSyncExternalStore } from 'react';
 import type { Navigator } from '../src/navigator.ts';
 import { LabList } from './LabList.tsx';
 import { LabPanel } from './LabPanel.tsx';
+import { PresenterChecks, PresenterGoal } from './PresenterPanel.tsx';
 import { StageScreen } from './StageScreen.tsx';
 
 /** The whole screen: whatever the navigator has up. */
@@ -16,6 +17,18 @@ export function App({ navigator }: { navigator: Navigator }) {
   }
   if (screen.kind === 'play') return <StageScreen key="play" session={screen.session} columns={columns} rows={rows} />;
   const layout = screen.session.view.layout;
+  if (screen.presenter) {
+    return (
+      <StageScreen
+        key={`present-${screen.lab.lab.id}`}
+        session={screen.session}
+        columns={columns}
+        rows={rows}
+        header={<PresenterGoal controller={screen.lab} width={layout.width} />}
+        panel={<PresenterChecks controller={screen.lab} presenter={screen.presenter} width={layout.width} />}
+      />
+    );
+  }
   return (
     <StageScreen
       key={screen.lab.lab.id}

@@ -4,14 +4,17 @@ export interface FooterProps {
   readonly prefixArmed: boolean;
   readonly notice: string | null;
   readonly inLab: boolean;
+  readonly presenter?: boolean;
   readonly width: number;
 }
 
 /** The one-line key reminder under the panes. */
-export function Footer({ prefixArmed, notice, inLab, width }: FooterProps) {
-  const keys = inLab
-    ? 'Tab switch pane · h hint · s solution · r reset · l labs · ? help · q quit'
-    : 'Tab switch pane · r reset · ? help · q quit';
+export function Footer({ prefixArmed, notice, inLab, presenter, width }: FooterProps) {
+  const keys = presenter
+    ? 'n next line · 1…9 step · i inspect · Tab pane · r reset · q quit'
+    : inLab
+    ? 'Tab switch pane · h hint · s solution · i inspect · r reset · l labs · ? help · q quit'
+    : 'Tab switch pane · i inspect · r reset · ? help · q quit';
   return (
     <Box width={width}>
       <Text wrap="truncate" inverse={prefixArmed} bold>

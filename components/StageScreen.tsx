@@ -13,10 +13,12 @@ export interface StageScreenProps {
   readonly rows: number;
   /** The lab panel under the panes (labs only). */
   readonly panel?: ReactNode;
+  /** Above the panes (presenter mode: the goal on top). */
+  readonly header?: ReactNode;
 }
 
 /** The host pane and the container pane side by side, the lab panel, the footer. */
-export function StageScreen({ session, columns, rows, panel }: StageScreenProps) {
+export function StageScreen({ session, columns, rows, panel, header }: StageScreenProps) {
   const view = useSyncExternalStore(
     (listener) => session.subscribe(listener),
     () => session.view,
@@ -26,7 +28,7 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
     (listener) => session.inspector.subscribe(listener),
     () => session.inspector.view.mode !== null,
   );
-  const footer = <Footer prefixArmed={view.prefixArmed} notice={view.notice} inLab={panel !== undefined} width={layout.width} />;
+  const footer = <Footer prefixArmed={view.prefixArmed} notice={view.notice} inLab={panel !== undefined} presenter={header !== undefined} width={layout.width} />;
 
   if (layout.tooSmall) {
     return (
@@ -83,6 +85,7 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
   }
   return (
     <Box flexDirection="column">
+      {header}
       {body}
       {panel}
       {footer}

@@ -15,6 +15,15 @@ import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
 import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
 
+const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
+
+/** Opens the recording before anything starts, so a bad path fails before the lab world is built. */
+async function openRecorder(file: string | undefined, title: string) {
+  if (!file) return undefined;
+  const { CastRecorder } = await import('./record/asciicast.ts');
+  return new CastRecorder(file, terminalSize(), title);
+}
+
 /** --tasks, --memory, --cpus: the limits of every lab world this command starts (src/world/limits.ts). */
 function addLimitOptions(command: Command): Command {
   return command
@@ -99,6 +108,9 @@ async function prepareInteractive(rootfs: string | undefined): Promise<string> {
 async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+  // NO_COLOR (no-color.org): Ink's colours come from chalk, which reads FORCE_COLOR only.
+  // Nothing nslab shows depends on colour alone (✓ ✗ + ~ ● ○ ▶ carry the meaning).
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
   // Ink's layout engine (yoga-layout) instantiates its inline WebAssembly through fetch() when
   // there is one, and Node's fetch loads undici for it: 0.3 of the 0.6 s the UI took to load
   // (--cpu-prof). Without fetch, yoga decodes the same bytes itself. The property is moved
@@ -117,7 +129,7 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  * Callers let it open before loading Ink: its shells then boot in their own processes while
  * Ink loads, instead of the world waiting on a busy main thread (measured: 0.76 s vs 1.0 s).
  */
-function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
+function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number): Promise<Stage> {
   const { columns, rows } = terminalSize();
   const { paneCols, paneRows } = computeLayout(columns, rows, withLabPanel);
   const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
@@ -137,20 +149,22 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .addOption(labsOption())
     .addOption(trustOption())
+    .addOption(recordOption())
     .showHelpAfterError()
     // The limit flags belong to the program, so they work before or after any command name.
     .hook('preAction', (root) => applyLimitOptions(root.opts()));
   addLimitOptions(program);
   program
-    .action(async (labId: string | undefined, options: { rootfs?: string } & LabsOptions) => {
+    .action(async (labId: string | undefined, options: { rootfs?: string; record?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
       const { labs, problems } = await loadCatalog(options);
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start, problemNotice(problems));
+      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems) });
     });
 
   program
@@ -159,8 +173,10 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .addOption(labsOption())
     .addOption(trustOption())
-    .action(async (options: { rootfs?: string } & LabsOptions) => {
+    .addOption(recordOption())
+    .action(async (options: { rootfs?: string; record?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
       // Let the stage open first: its shells then start in their own processes while Ink loads.
       await stage.catch(() => {});
@@ -170,7 +186,33 @@ export function buildProgram(): Command {
         async () => (await loadCatalog(options)).labs,
         async () => (await loadCatalog(options)).labs,
       );
-      await runApp(labs, tar, { kind: 'play', stage });
+      await runApp(labs, tar, { kind: 'play', stage }, { recorder });
+    });
+
+  program
+    .command('present')
+    .description('presenter mode, for a projector: Ctrl-g n types the next solution line at human speed, Ctrl-g 1…9 goes to a step')
+    .argument('<lab-id>', 'the lab to present')
+    .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
+    .addOption(rootfsOption())
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .addOption(recordOption())
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string } & LabsOptions) => {
+      const tar = await prepareInteractive(options.rootfs);
+      const { labs, problems } = await loadCatalog(options);
+      const lab = labs.find((l) => l.id === labId);
+      if (!lab) throw unknownLab(labId, labs, problems);
+      const step = options.step ?? 1;
+      if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
+        throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`);
+      }
+      const recorder = await openRecorder(options.record, `nslab present ${labId}`);
+      const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
+      const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
+      await stage.catch(() => {});
+      const { runApp } = await loadUi();
+      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder });
     });
 
   program

@@ -25,8 +25,14 @@ export interface Layout {
   readonly tooSmall: boolean;
 }
 
-export function computeLayout(columns: number, rows: number, withLabPanel: boolean): Layout {
-  const panelRows = withLabPanel ? LAB_PANEL_ROWS : 0;
+/** Presenter mode: the goal above the panes, the checks and the next line below, no borders. */
+export const PRESENTER_TOP_ROWS = 3;
+export const PRESENTER_BOTTOM_ROWS = 2;
+export const PRESENTER_PANEL_ROWS = PRESENTER_TOP_ROWS + PRESENTER_BOTTOM_ROWS;
+
+/** `withLabPanel`: the lab panel (true), none (false), or that many rows of panel (presenter mode). */
+export function computeLayout(columns: number, rows: number, withLabPanel: boolean | number): Layout {
+  const panelRows = typeof withLabPanel === 'number' ? withLabPanel : withLabPanel ? LAB_PANEL_ROWS : 0;
   const paneCols = Math.max(10, Math.floor(columns / 2) - BORDER);
   const paneRows = Math.max(3, rows - panelRows - FOOTER_ROWS - INK_SLACK_ROWS - BORDER - TITLE_ROWS);
   return {

@@ -7,11 +7,13 @@ import type { Progress, ProgressStore } from './labs/progress.ts';
 import type { Lab } from './labs/types.ts';
 import type { EventBody } from './report/event-log.ts';
 import { Session } from './session/session.ts';
+import { Presenter, memoryProgress } from './present/presenter.ts';
+import { PRESENTER_PANEL_ROWS } from './layout.ts';
 import { PLAYGROUND, type Stage } from './world/stage.ts';
 
 export type Screen =
   | { readonly kind: 'list'; readonly selected: number }
-  | { readonly kind: 'lab'; readonly lab: LabController; readonly session: Session }
+  | { readonly kind: 'lab'; readonly lab: LabController; readonly session: Session; readonly presenter?: Presenter }
   | { readonly kind: 'play'; readonly session: Session };
 
 export interface NavigatorView {
@@ -75,6 +77,22 @@ export class Navigator {
     await controller.open(prepared);
   }
 
+  /**
+   * Presenter mode: the lab at step `startAt` (0-based), nothing saved, no event logged; only a
+   * recording hears of the step passes (its markers).
+   */
+  async openPresentation(id: string, prepared: Promise<Stage> | undefined, startAt: number, onStepPassed: (event: EventBody) => void): Promise<void> {
+    const lab = this.state.labs.find((l) => l.id === id);
+    if (!lab) return;
+    const previous = this.state.screen;
+    const session = this.newSession(PRESENTER_PANEL_ROWS);
+    const controller = new LabController(lab, session, memoryProgress(), onStepPassed);
+    const presenter = new Presenter(controller, session);
+    this.update({ screen: { kind: 'lab', lab: controller, session, presenter } });
+    await closeScreen(previous);
+    await controller.open(prepared, startAt);
+  }
+
   async openPlayground(prepared?: Promise<Stage>): Promise<void> {
     const previous = this.state.screen;
     const session = this.newSession(false);
@@ -105,7 +123,7 @@ export class Navigator {
     opening.catch((error: unknown) => this.update({ warning: `Could not open that: ${(error as Error).message}` }));
   }
 
-  private newSession(withLabPanel: boolean): Session {
+  private newSession(withLabPanel: boolean | number): Session {
     const session = new Session({ spec: PLAYGROUND, rootfsTar: this.rootfsTar, columns: this.state.columns, rows: this.state.rows, withLabPanel });
     session.onQuit = () => this.onQuit();
     session.onList = () => this.go(this.openList());

@@ -45,7 +45,7 @@ describe('PrefixKeyMachine: bindings', () => {
     expect(new PrefixKeyMachine().feed('ab\x07\x07cd')).toEqual([pane('ab\x07cd')]);
   });
 
-  it.each(['x', 'Q', 'H', ' ', '\r', '\x1b', '1'])('any other key (%j) is an unknown command', (key) => {
+  it.each(['x', 'Q', 'H', ' ', '\r', '\x1b', '0'])('any other key (%j) is an unknown command', (key) => {
     const m = new PrefixKeyMachine();
     expect(m.feed(PREFIX + key)).toEqual([cmd('unknown', key)]);
     expect(m.armed).toBe(false);

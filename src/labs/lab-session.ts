@@ -34,7 +34,7 @@ export class LabController {
   constructor(
     readonly lab: Lab,
     readonly session: Session,
-    private readonly store: ProgressStore,
+    private readonly store: Pick<ProgressStore, 'load' | 'update'>,
     /** Where steps passed, hints and solutions shown and resets are told (the event log, a recording). */
     private readonly events: (event: EventBody) => void = () => {},
   ) {
@@ -63,14 +63,14 @@ export class LabController {
    * step: the kernel state of the earlier steps is rebuilt by typing their reference
    * solutions, visibly, so the student sees how they got there.
    */
-  async open(prepared?: Promise<Stage>): Promise<void> {
+  async open(prepared?: Promise<Stage>, startAt?: number): Promise<void> {
     let saved: LabProgress | undefined;
     try {
       saved = this.store.load().progress.labs[this.lab.id];
     } catch (error) {
       this.session.setNotice(`${(error as Error).message} Starting at step 1.`);
     }
-    const resumeAt = saved && !saved.done ? Math.min(saved.step, this.lab.steps.length - 1) : 0;
+    const resumeAt = Math.min(startAt ?? (saved && !saved.done ? saved.step : 0), this.lab.steps.length - 1);
     await this.session.start(this.lab.start, prepared);
     const stage = this.session.view.stage;
     if (!stage || resumeAt === 0) return;
@@ -84,6 +84,15 @@ export class LabController {
     if (this.session.view.stage !== stage) return;
     this.update({ catchingUp: null, stepIndex: resumeAt });
     this.requestChecks();
+  }
+
+  /**
+   * Presenter mode: a fresh world at step `index` (0-based), the earlier steps' solutions
+   * replayed into it visibly, exactly as a resume does.
+   */
+  async jumpTo(index: number): Promise<void> {
+    this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null });
+    await this.open(undefined, Math.max(0, Math.min(index, this.lab.steps.length - 1)));
   }
 
   /** Runs the current step's checks; a request during a run queues exactly one more run. */

@@ -118,7 +118,15 @@ export function atPrompt(pane: Pane): boolean {
  * Types one command into a pane as a student would, then waits until the pane has answered:
  * quiet, with a prompt at the cursor (or exited, or 5 s at the most), plus `extraMs`.
  */
-export async function typeCommand(pane: Pane, command: string, extraMs = 0): Promise<void> {
+export async function typeCommand(pane: Pane, command: string, extraMs = 0, charDelayMs = 0): Promise<void> {
+  if (charDelayMs > 0) {
+    // At human speed (presenter mode): one key at a time, so the room reads it as it is typed.
+    for (const char of command) {
+      pane.write(char);
+      await new Promise((r) => setTimeout(r, charDelayMs));
+    }
+    command = '';
+  }
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let settled = pane.settled(SETTLE_TIMEOUT_MS);
   pane.write(`${command}\r`);

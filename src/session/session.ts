@@ -39,7 +39,8 @@ export interface SessionOptions {
   readonly rootfsTar: string;
   readonly columns: number;
   readonly rows: number;
-  readonly withLabPanel?: boolean;
+  /** The lab panel (true), none, or that many rows of panel (presenter mode). */
+  readonly withLabPanel?: boolean | number;
 }
 
 /** Hooks a lab adds on top of the bare playground. */

@@ -25,10 +25,10 @@ import { readProcText, type FileIdentity } from '../kernel/proc.ts';
 /** The kernel nests pid namespaces at most 32 deep (pid_namespaces(7)). */
 const MAX_PID_NESTING = 32;
 
-/** dev+ino of the pid namespace of `pid` (/proc/<pid>/ns/pid), or null when it is gone. */
-export function pidNamespaceOf(pid: number): FileIdentity | null {
+/** dev+ino of the `type` namespace of `pid` (/proc/<pid>/ns/<type>), or null when it is gone. */
+export function pidNamespaceOf(pid: number, type: 'pid' | 'user' = 'pid'): FileIdentity | null {
   try {
-    const fd = openSync(`/proc/${pid}/ns/pid`, constants.O_RDONLY);
+    const fd = openSync(`/proc/${pid}/ns/${type}`, constants.O_RDONLY);
     try {
       const st = fstatSync(fd, { bigint: true });
       return { dev: st.dev, ino: st.ino };
@@ -40,18 +40,21 @@ export function pidNamespaceOf(pid: number): FileIdentity | null {
   }
 }
 
-/** How deep below `labNs` the pid namespace of `pid` is (0: it is labNs), or null when outside it. */
-function depthBelow(pid: number, labNs: FileIdentity): number | null {
+/**
+ * How deep below `ancestor` the `type` namespace of `pid` is (0: it is `ancestor`), or null
+ * when it is not `ancestor` nor nested in it. Pid and user namespaces nest (ioctl_ns(2)).
+ */
+export function namespaceDepthBelow(pid: number, type: 'pid' | 'user', ancestor: FileIdentity): number | null {
   let fd: number | null;
   try {
-    fd = openSync(`/proc/${pid}/ns/pid`, constants.O_RDONLY);
+    fd = openSync(`/proc/${pid}/ns/${type}`, constants.O_RDONLY);
   } catch {
     return null;
   }
   try {
     for (let depth = 0; fd !== null && depth <= MAX_PID_NESTING; depth++) {
       const st = fstatSync(fd, { bigint: true });
-      if (st.dev === labNs.dev && st.ino === labNs.ino) return depth;
+      if (st.dev === ancestor.dev && st.ino === ancestor.ino) return depth;
       const parent = nsGetParent(fd);
       closeSync(fd);
       fd = parent;
@@ -93,7 +96,7 @@ export function withLabProcess<T>(labNs: FileIdentity, pid: number, read: () => 
     return null; // ESRCH: no such process
   }
   try {
-    const depth = depthBelow(pid, labNs);
+    const depth = namespaceDepthBelow(pid, 'pid', labNs);
     if (depth === null || (options.exactNamespace && depth !== 0)) return null;
     if (options.session !== undefined && sessionOf(pid) !== options.session) return null;
     const result = read();
