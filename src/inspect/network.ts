@@ -11,8 +11,8 @@
  * open file (`--net=/proc/self/fd/3`). A pid recycled by an unrelated process meanwhile can
  * then not send nslab into that process's namespace.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
+import { runProbe } from '../kernel/probe.ts';
 import { readStartTime } from '../kernel/proc.ts';
 import { printable } from '../printable.ts';
 import type { LabProcess } from './processes.ts';
@@ -100,26 +100,7 @@ export async function readNetLinks(member: LabProcess): Promise<NetLink[]> {
 }
 
 function run(file: string, args: string[], fds: number[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      stdio: ['ignore', 'pipe', 'pipe', ...fds],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
-      timeout: TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.length > MAX_OUTPUT) child.kill('SIGKILL');
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 2000)));
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(printable(err.trim()) || `ip ended with ${code ?? signal}`));
-    });
-  });
+  return runProbe(file, args, fds, { timeoutMs: TIMEOUT_MS, maxOutput: MAX_OUTPUT });
 }
 
 /**

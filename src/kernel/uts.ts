@@ -5,9 +5,9 @@
  * process's UTS namespace only. The namespace is pinned by an fd first, so a recycled pid
  * cannot swap it between the check and the probe.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { systemBinary } from './netlink.ts';
+import { runProbe } from './probe.ts';
 import { procPath } from './proc.ts';
 
 const PROBE_TIMEOUT_MS = 3_000;
@@ -28,23 +28,7 @@ export async function readHostname(pid: number, enterUserNs = process.getuid?.()
   }
   const args = enterUserNs ? ['--user=/proc/self/fd/3', '--uts=/proc/self/fd/4', '--preserve-credentials'] : ['--uts=/proc/self/fd/3'];
   try {
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(systemBinary('nsenter'), [...args, '--', systemBinary('uname'), '-n'], {
-        stdio: ['ignore', 'pipe', 'pipe', ...fds],
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-        timeout: PROBE_TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d.slice(0, 256)));
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d.slice(0, 256)));
-      child.once('error', reject);
-      child.once('close', (code, signal) => {
-        if (code === 0) resolve(stdout);
-        else reject(new Error(`uname in the lab's UTS namespace failed: ${stderr.trim() || `exit ${code ?? signal}`}`));
-      });
-    });
+    const out = await runProbe(systemBinary('nsenter'), [...args, '--', systemBinary('uname'), '-n'], fds, { timeoutMs: PROBE_TIMEOUT_MS, maxOutput: 4096 });
     return out.replace(/\n$/, '');
   } finally {
     for (const fd of fds) closeSync(fd);
