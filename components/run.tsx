@@ -18,7 +18,7 @@ export type Start =
 export interface RunOptions {
   /** --record: every byte drawn goes into this asciicast, step passes as markers. */
   readonly recorder?: CastRecorder;
-  /** A notice about labs that failed to load, shown on the lab list. */
+  /** Labs refused at load (file, step and field), shown in the lab list. */
   readonly labProblems?: string | null;
 }
 

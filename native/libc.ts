@@ -108,7 +108,6 @@ export function setCloseOnExec(fd: number): void {
 // 6.11+: a mount namespace named by id, NS_GET_MNTNS_ID). Everything here only reads.
 
 const statxFn = libc.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ uint8_t *buf)');
-const ioctlFn = libc.func('int ioctl(int fd, unsigned long request, ...)');
 /** statx(2) mask bit: the 64-bit mount id that the kernel never reuses (Linux 6.8). */
 const STATX_MNT_ID_UNIQUE = 0x4000;
 /** Offset of stx_mnt_id in struct statx (include/uapi/linux/stat.h). */
@@ -214,10 +213,6 @@ export function statMount(id: bigint, nsId: bigint): StatMount {
   };
 }
 
-/** The parent namespace of the namespace `fd` refers to, as a new fd (close it); EPERM at the top. */
-export function namespaceParent(fd: number): number {
-  return checked('ioctl', [fd, 'NS_GET_PARENT'], () => ioctlFn(fd, NS_GET_PARENT) as number);
-}
 
 // pidfd_open(2) and pidfd_send_signal(2) have no glibc wrapper on Debian 12; like openat2 they
 // came after the syscall tables were unified, so the numbers are the same everywhere.
@@ -247,6 +242,7 @@ export function pidfdAlive(pidfd: number): boolean {
   }
 }
 
+const ioctlFn = libc.func('int ioctl(int fd, unsigned long request, ...)');
 /** ioctl_ns(2) NS_GET_PARENT, _IO(0xb7, 0x2): an fd of the parent of a pid or user namespace. */
 const NS_GET_PARENT = 0xb702;
 

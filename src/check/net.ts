@@ -57,6 +57,14 @@ async function sides(view: KernelView, a: Subject, b: Subject): Promise<Sides | 
 
 const isVerdict = (v: unknown): v is Verdict<never> => typeof v === 'object' && v !== null && 'code' in v;
 
+/** Both sides with at least one pair across, or the verdict that says why not ('no-pair'). */
+async function paired(view: KernelView, a: Subject, b: Subject, facts: Record<string, string>): Promise<Sides | Verdict<'no-pair'>> {
+  const s = await sides(view, a, b);
+  if (s === 'same') return { code: 'no-pair', facts };
+  if (isVerdict(s)) return s;
+  return s.pairs.length === 0 ? { code: 'no-pair', facts } : s;
+}
+
 export const vethPair = predicate({
   name: 'veth.pair',
   params: z.strictObject({
@@ -122,11 +130,9 @@ export const netAddressed = predicate({
   params: z.strictObject({ subject, peerIn: subject }),
   codes: ['no-pair', 'no-address', 'down', 'no-route'],
   async evaluate(view, p) {
-    const s = await sides(view, p.subject, p.peerIn);
     const facts = { subject: p.subject, peerIn: p.peerIn };
-    if (s === 'same') return { code: 'no-pair', facts };
-    if (isVerdict(s)) return s;
-    if (s.pairs.length === 0) return { code: 'no-pair', facts };
+    const s = await paired(view, p.subject, p.peerIn, facts);
+    if ('code' in s) return s;
     let worst: Verdict<'no-address' | 'down' | 'no-route'> | null = null;
     for (const { here } of s.pairs) {
       const addresses = ipv4(here);
@@ -146,11 +152,9 @@ export const netOnLink = predicate({
   params: z.strictObject({ subject, peerIn: subject }),
   codes: ['no-pair', 'not-ready', 'same-address', 'no-route'],
   async evaluate(view, p) {
-    const s = await sides(view, p.subject, p.peerIn);
     const facts = { subject: p.subject, peerIn: p.peerIn };
-    if (s === 'same') return { code: 'no-pair', facts };
-    if (isVerdict(s)) return s;
-    if (s.pairs.length === 0) return { code: 'no-pair', facts };
+    const s = await paired(view, p.subject, p.peerIn, facts);
+    if ('code' in s) return s;
     let found: Verdict<'not-ready' | 'same-address' | 'no-route'> = { code: 'not-ready', facts };
     for (const { here, there } of s.pairs) {
       const mine = ipv4(here);
@@ -184,11 +188,9 @@ export const netPinged = predicate({
   params: z.strictObject({ from: subject, to: subject }),
   codes: ['no-pair', 'not-sent', 'not-across', 'unanswered'],
   async evaluate(view, p) {
-    const s = await sides(view, p.from, p.to);
     const facts = { from: p.from, to: p.to };
-    if (s === 'same') return { code: 'no-pair', facts };
-    if (isVerdict(s)) return s;
-    if (s.pairs.length === 0) return { code: 'no-pair', facts };
+    const s = await paired(view, p.from, p.to, facts);
+    if ('code' in s) return s;
     const src = s.a.icmp();
     const dst = s.b.icmp();
     const arp = s.a.arp();

@@ -3,8 +3,9 @@
  * whether a planted process still runs (proc(5), pid_namespaces(7)).
  */
 import { z } from 'zod';
+import { parseStatStartTime } from '../kernel/proc.ts';
 import { absPath, gone, predicate, subject } from './types.ts';
-import type { KernelView, ProcView } from './view.ts';
+import type { ProcView } from './view.ts';
 
 /**
  * Whether `viewer`'s proc at `dir` shows `target` as the process it is: the entry under the
@@ -15,8 +16,7 @@ function shows(viewer: ProcView, dir: string, target: ProcView, pidThere: number
   const stat = viewer.read(`${dir === '/' ? '' : dir}/${pidThere}/stat`);
   if (stat === null) return false;
   const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  return start === target.startTime() && comm === target.comm();
+  return parseStatStartTime(stat) === target.startTime() && comm === target.comm();
 }
 
 /** The pids listed by the proc at `dir` in `viewer`'s view; null if no proc is there. */
@@ -27,8 +27,7 @@ function listed(viewer: ProcView, dir: string): number[] | null {
 }
 
 /** Whether `target` shows, as itself, in `viewer`'s proc at `dir`, under any pid. */
-function seenAt(view: KernelView, viewer: ProcView, dir: string, target: ProcView): boolean {
-  void view;
+function seenAt(viewer: ProcView, dir: string, target: ProcView): boolean {
   const pids = listed(viewer, dir);
   if (!pids) return false;
   // The target's pid in each pid namespace it is in; a proc shows one of them, if any.
@@ -49,7 +48,7 @@ export const procOwnPidNamespace = predicate({
     const pids = listed(proc, dir);
     const facts = { subject: p.subject, path: p.path };
     if (pids === null) return { code: 'no-proc', facts };
-    const withCount = { ...facts, count: pids.length, showsLabHost: seenAt(view, proc, dir, host) };
+    const withCount = { ...facts, count: pids.length, showsLabHost: seenAt(proc, dir, host) };
     if (proc.ns('pid') === host.ns('pid')) return { code: 'shared-pid-namespace', facts: withCount };
     const inner = proc.innerPid();
     if (inner === null) return gone(p.subject);
@@ -75,7 +74,7 @@ export const procSees = predicate({
       const elsewhere = (proc.mountinfo() ?? []).filter((m) => m.fsType === 'proc' && m.mountPoint !== dir).map((m) => m.mountPoint);
       return { code: 'no-proc', facts: { ...facts, elsewhere } };
     }
-    if (!seenAt(view, proc, dir, target)) return { code: 'not-listed', facts: { ...facts, count: pids.length } };
+    if (!seenAt(proc, dir, target)) return { code: 'not-listed', facts: { ...facts, count: pids.length } };
     return { code: 'pass', facts: { ...facts, count: pids.length, pid: target.labHostPid() ?? 0 } };
   },
 });
@@ -102,7 +101,7 @@ export const procOutOfReach = predicate({
     if (inode === null || chain === null) return gone(chain ? p.subject : p.target);
     if (chain.includes(inode)) return { code: 'signalable', facts };
     const where = (proc.mountinfo() ?? []).filter((m) => m.fsType === 'proc').map((m) => m.mountPoint);
-    const seen = [...new Set(where)].filter((dir) => seenAt(view, proc, dir, target));
+    const seen = [...new Set(where)].filter((dir) => seenAt(proc, dir, target));
     if (seen.length > 0) return { code: 'visible', facts: { ...facts, at: seen } };
     return { code: 'pass', facts };
   },

@@ -2,41 +2,45 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { sameIdentity } from '../kernel/proc.ts';
-import { absPath, gone, predicate, subject } from './types.ts';
-import { ROOTFS } from './view.ts';
+import { absPath, gone, predicate, subject, type Subject } from './types.ts';
+import { ROOTFS, type KernelView } from './view.ts';
+
+/** The process and the directory `path` names for `of`, or the verdict saying who is gone. */
+function dirAndTarget(view: KernelView, p: { subject: Subject; path: string; of: Subject }, which: 'root' | 'cwd') {
+  const proc = view.subject(p.subject);
+  if (!proc) return gone(p.subject);
+  const of = view.subject(p.of);
+  if (!of) return gone(p.of);
+  const dir = which === 'root' ? proc.root() : proc.cwd();
+  if (!dir) return gone(p.subject);
+  const path = view.expand(p.path);
+  return { dir, of, path, same: sameIdentity(dir, of.identityOf(path)) };
+}
+
+const params = z.strictObject({ subject, path: absPath, of: subject.default('lab-host') });
 
 export const rootIs = predicate({
   name: 'root.is',
-  params: z.strictObject({ subject, path: absPath, of: subject.default('lab-host') }),
+  params,
   codes: ['elsewhere'],
   evaluate(view, p) {
-    const proc = view.subject(p.subject);
-    if (!proc) return gone(p.subject);
-    const of = view.subject(p.of);
-    if (!of) return gone(p.of);
-    const root = proc.root();
-    if (!root) return gone(p.subject);
-    const pass = sameIdentity(root, of.identityOf(view.expand(p.path)));
-    return { code: pass ? 'pass' : 'elsewhere', facts: { subject: p.subject, root: view.placeOf(root) } };
+    const r = dirAndTarget(view, p, 'root');
+    if ('code' in r) return r;
+    return { code: r.same ? 'pass' : 'elsewhere', facts: { subject: p.subject, root: view.placeOf(r.dir) } };
   },
 });
 
 export const cwdIs = predicate({
   name: 'cwd.is',
-  params: z.strictObject({ subject, path: absPath, of: subject.default('lab-host') }),
+  params,
   codes: ['elsewhere'],
   evaluate(view, p) {
-    const proc = view.subject(p.subject);
-    if (!proc) return gone(p.subject);
-    const of = view.subject(p.of);
-    if (!of) return gone(p.of);
-    const cwd = proc.cwd();
-    if (!cwd) return gone(p.subject);
-    const path = view.expand(p.path);
-    if (sameIdentity(cwd, of.identityOf(path))) return { code: 'pass', facts: { subject: p.subject } };
+    const r = dirAndTarget(view, p, 'cwd');
+    if ('code' in r) return r;
+    if (r.same) return { code: 'pass', facts: { subject: p.subject } };
     // The same path inside $ROOTFS: the container's own copy, which a chrooted `cd` reaches.
-    const twin = sameIdentity(cwd, of.identityOf(posix.join(ROOTFS, path)));
-    return { code: 'elsewhere', facts: { subject: p.subject, cwd: twin ? 'rootfs-twin' : view.placeOf(cwd) } };
+    const twin = sameIdentity(r.dir, r.of.identityOf(posix.join(ROOTFS, r.path)));
+    return { code: 'elsewhere', facts: { subject: p.subject, cwd: twin ? 'rootfs-twin' : view.placeOf(r.dir) } };
   },
 });
 

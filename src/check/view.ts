@@ -13,7 +13,7 @@ import { findMount, parseMountinfo, type MountEntry } from '../kernel/mountinfo.
 import type { MountNode } from '../kernel/mounttree.ts';
 import type { IpLink } from '../kernel/netlink.ts';
 import { NS_TYPES, type Namespaces, type NsType } from '../kernel/namespaces.ts';
-import { parseStatus, sameIdentity, type FileIdentity, type ProcStatus } from '../kernel/proc.ts';
+import { parseEnviron, parseStatStartTime, parseStatus, sameIdentity, type FileIdentity, type ProcStatus } from '../kernel/proc.ts';
 import { parseArp, parseIcmpCounters, parseRoutes, type ArpEntry, type IcmpCounters, type Route } from '../kernel/net.ts';
 import type { NamespaceName, Subject } from './types.ts';
 
@@ -160,13 +160,7 @@ export class ProcView {
   environ(): Record<string, string> | null {
     return this.once('environ', () => {
       const text = this.source.procText(this.pid, 'environ');
-      if (text === null) return null;
-      const env: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const entry of text.split('\0')) {
-        const eq = entry.indexOf('=');
-        if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-      }
-      return env;
+      return text === null ? null : parseEnviron(text);
     });
   }
 
@@ -174,8 +168,7 @@ export class ProcView {
   startTime(): string | null {
     return this.once('start', () => {
       const text = this.source.procText(this.pid, 'stat');
-      const rest = text === null ? null : text.slice(text.lastIndexOf(')') + 2).split(' ');
-      return rest?.[19] ?? null;
+      return text === null ? null : parseStatStartTime(text);
     });
   }
 

@@ -4,7 +4,7 @@
  * (time and pid_for_children are left out: the labs never create them.)
  */
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import { namespaceParent, SyscallError } from '../../native/libc.ts';
+import { nsGetParent } from '../../native/libc.ts';
 import { isAlive, readProcLink } from './proc.ts';
 
 /** open(2) O_CLOEXEC (Node does not export it). */
@@ -71,13 +71,8 @@ export function pidNamespaceAncestry(pid: number): number[] | null {
   try {
     for (;;) {
       chain.push(Number(fstatSync(fd).ino));
-      let parent: number;
-      try {
-        parent = namespaceParent(fd);
-      } catch (error) {
-        if (error instanceof SyscallError && error.code === 'EPERM') return chain;
-        throw error;
-      }
+      const parent = nsGetParent(fd);
+      if (parent === null) return chain;
       closeSync(fd);
       fd = parent;
     }

@@ -10,7 +10,6 @@ import { LABS_DIR, PACKAGE_ROOT } from '../paths.ts';
 import { LIBRARY, type Library } from './library.ts';
 import { formatProblem, LAB_DIR, LabLoadError, loadLab } from './load.ts';
 import { preferredLanguages } from './locale.ts';
-import { loadLegacyLab } from './legacy.ts';
 import type { Lab } from './types.ts';
 
 export interface CatalogOptions {
@@ -31,8 +30,6 @@ export interface Catalog {
   readonly problems: readonly string[];
 }
 
-const LEGACY_FILE = /^(\d\d)-([a-z0-9-]+)\.ts$/;
-
 export async function loadCatalog(options: CatalogOptions = {}): Promise<Catalog> {
   const library = options.library ?? LIBRARY;
   const languages = options.languages ?? preferredLanguages();
@@ -44,11 +41,9 @@ export async function loadCatalog(options: CatalogOptions = {}): Promise<Catalog
   ];
   for (const source of sources) {
     const shownRoot = 'shown' in source ? source.shown.replace(/\/+$/, '') : relativeToPackage(source.dir);
-    for (const entry of labEntries(source.dir, shownRoot, source.builtIn)) {
+    for (const entry of labEntries(source.dir, shownRoot)) {
       try {
-        const lab = entry.legacy
-          ? await loadLegacyLab(entry.path, entry.shown, entry.legacy)
-          : await loadOne(entry, source.builtIn, options, languages, library, problems);
+        const lab = await loadOne(entry, source.builtIn, options, languages, library, problems);
         const twin = labs.find((l) => l.id === lab.id);
         if (twin) problems.push(formatProblem({ file: lab.origin.file, field: 'id', message: `"${lab.id}" is already the id of ${twin.origin.file}; this lab is not loaded` }));
         else labs.push(lab);
@@ -75,8 +70,6 @@ async function loadOne(entry: Entry, builtIn: boolean, options: CatalogOptions, 
 interface Entry {
   readonly path: string;
   readonly shown: string;
-  /** TEMPORARY: the id of a labs/NN-<id>.ts module. */
-  readonly legacy?: string;
 }
 
 /**
@@ -84,7 +77,7 @@ interface Entry {
  * lab. Files beside the labs (a README) are not labs and are passed over; a directory that has
  * a lab.md but a name without NN- is loaded so that its misnaming is reported.
  */
-function labEntries(dir: string, shownRoot: string, builtIn: boolean): Entry[] {
+function labEntries(dir: string, shownRoot: string): Entry[] {
   let names: string[];
   try {
     if (isFile(join(dir, 'lab.md'))) return [{ path: dir.replace(/\/+$/, ''), shown: shownRoot }];
@@ -95,14 +88,7 @@ function labEntries(dir: string, shownRoot: string, builtIn: boolean): Entry[] {
   const entries: Entry[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    const legacy = LEGACY_FILE.exec(name);
-    // A port (NN-<id>/lab.md, whatever its NN: the teaching order may renumber it) replaces
-    // its labs/NN-<id>.ts: the module is passed over.
-    if (legacy && builtIn) {
-      const ported = names.some((n) => n !== name && n.replace(/^\d+-/, '') === legacy[2] && isFile(join(dir, n, 'lab.md')));
-      if (!ported) entries.push({ path, shown: `${shownRoot}/${name}`, legacy: legacy[2]! });
-    }
-    else if (LAB_DIR.test(name) || isFile(join(path, 'lab.md'))) entries.push({ path, shown: `${shownRoot}/${name}` });
+    if (LAB_DIR.test(name) || isFile(join(path, 'lab.md'))) entries.push({ path, shown: `${shownRoot}/${name}` });
   }
   return entries;
 }

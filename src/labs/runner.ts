@@ -2,7 +2,6 @@
 import { printable } from '../printable.ts';
 import type { Pane } from '../term/pane.ts';
 import type { Stage } from '../world/stage.ts';
-import { checkContext } from './context.ts';
 import { LIBRARY, type KernelView, type Library, type Verdict } from './library.ts';
 import type { Check, SolutionLine } from './types.ts';
 
@@ -47,10 +46,8 @@ export async function runChecks(step: { readonly checks: readonly Check[] }, sta
   const library = options.library ?? LIBRARY;
   const budgetMs = options.budgetMs ?? CHECK_BUDGET_MS;
   let view: KernelView | undefined;
-  let ctx: ReturnType<typeof checkContext> | undefined;
   const sources = {
     view: () => (view ??= library.kernelView(stage)),
-    ctx: () => (ctx ??= checkContext(stage)),
   };
   let pending = stuck.get(stage);
   if (!pending) stuck.set(stage, (pending = new Map()));
@@ -83,12 +80,8 @@ interface Judged {
   readonly found: string;
 }
 
-async function evaluate(check: Check, sources: { view(): KernelView; ctx(): ReturnType<typeof checkContext> }, library: Library): Promise<Judged> {
+async function evaluate(check: Check, sources: { view(): KernelView }, library: Library): Promise<Judged> {
   try {
-    if ('run' in check) {
-      const result = await check.run(sources.ctx());
-      return { code: result.pass ? 'pass' : 'fail', expected: result.expected, found: result.found };
-    }
     const { predicate, params } = check;
     const verdict: Verdict = await predicate.evaluate(sources.view(), params);
     const known = verdict.code === 'pass' || verdict.code === 'gone' || verdict.code === 'error' || predicate.codes.includes(verdict.code);

@@ -3,7 +3,6 @@
  * predicate resolved and its parameters parsed. src/labs/load.ts builds it; nothing else does.
  */
 import type { StageSpec } from '../world/stage.ts';
-import type { CheckContext } from './context.ts';
 import type { LabPredicate } from './library.ts';
 
 export type PaneName = 'host' | 'container';
@@ -25,23 +24,7 @@ export interface PredicateCheck {
   readonly params: unknown;
 }
 
-/**
- * TEMPORARY, until the five labs are ported to lab.md: a check of a labs/NN-<id>.ts module,
- * a function over the old CheckContext. src/labs/legacy.ts is its only maker.
- */
-export interface LegacyCheck {
-  readonly id: string;
-  readonly title: string;
-  readonly run: (ctx: CheckContext) => LegacyResult | Promise<LegacyResult>;
-}
-
-export interface LegacyResult {
-  readonly pass: boolean;
-  readonly expected: string;
-  readonly found: string;
-}
-
-export type Check = PredicateCheck | LegacyCheck;
+export type Check = PredicateCheck;
 
 /** A declared wrong attempt: typed after the earlier steps, each named check must give its code. */
 export interface WrongAttempt {

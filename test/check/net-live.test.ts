@@ -107,3 +107,20 @@ describe('point-to-point addresses, set up from the host pane with nsenter -n', 
     expect((await verdict(stage, 'net.onLink', { subject: H, peerIn: C }, 'net.onLink-p2p')).code).toBe('pass');
   });
 });
+
+describe('a pair created with its peer straight in the container, other names, another subnet', () => {
+  let stage: Stage;
+  beforeAll(async () => {
+    stage = await openStage(VETH_START);
+  });
+  afterAll(async () => {
+    await stage?.close();
+  });
+
+  it('passes every check', async () => {
+    await type(stage, 'host', 'ip link add name up0 type veth peer name down0 netns $CPID', 'ip addr add 10.9.0.5/30 dev up0', 'ip link set up0 up');
+    await type(stage, 'container', 'ip addr add 10.9.0.6/30 dev down0', 'ip link set down0 up', 'ping -c 1 -W 1 10.9.0.5');
+    await type(stage, 'host', 'ping -c 1 -W 1 10.9.0.6');
+    expect(await codes(stage), screens(stage)).toEqual({ pair: 'pass', hostReady: 'pass', ctReady: 'pass', link: 'pass', h2c: 'pass', c2h: 'pass' });
+  });
+});

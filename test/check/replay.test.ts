@@ -56,3 +56,14 @@ describe('the registry', () => {
     expect(PREDICATES.get('ns.own')!.params.safeParse({ subject: 'planted:vault', ns: 'mount' }).success).toBe(true);
   });
 });
+
+describe('the contract', () => {
+  it('docs/lab-format.md lists every predicate with every failure code', () => {
+    const doc = readFileSync(new URL('../../docs/lab-format.md', import.meta.url), 'utf8');
+    for (const [name, p] of PREDICATES) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, name).toBeDefined();
+      for (const code of p.codes) expect(row, `${name} ${code}`).toContain(`\`${code}\``);
+    }
+  });
+});
