@@ -250,7 +250,7 @@ export function buildProgram(): Command {
     .option('--all', 'verify every lab, built-in and --labs')
     .option('--json', 'print a JSON document (format version, nslab version, kernel, per-check verdict codes)')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
-    .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: the number of CPUs)').argParser(positiveInteger))
+    .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: two per CPU, at most 8)').argParser(positiveInteger))
     .addOption(labsOption())
     .addOption(trustOption())
     .addOption(rootfsOption())
