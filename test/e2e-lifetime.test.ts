@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../src/world/pids.ts';
 import { AppUnderTest } from './support/app.ts';
-import { guardRealMachine, eventually, hostSnapshot, isGone } from './support/host.ts';
+import { guardRealMachine, eventually, hostSnapshot, isGone, nslabCgroupsOf } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 const before = guardRealMachine(testRootfsTar);
@@ -24,10 +24,24 @@ async function startBusyLab(preload?: string): Promise<{ app: AppUnderTest; pids
   await app.waitFor(() => app.half('left').includes('made-42'), 'veth and mount made in the lab');
   const pids = descendantsOf(app.pid);
   expect(pids.length).toBeGreaterThan(8); // the app, the world's levels, two panes, their shells
+  if (process.getuid!() === 0) expect(nslabCgroupsOf(app.pid)).not.toEqual([]); // the world's limits
   return { app, pids };
 }
 
+/** Every cgroup of the app's lab worlds is gone (the world's reaper removes them, issue 9). */
+const noCgroupsLeft = (app: AppUnderTest) => eventually(() => nslabCgroupsOf(app.pid).length === 0, 10_000);
+
 describe('when nslab ends', () => {
+  it('on Ctrl-g q it quits cleanly: terminal restored, nothing left', async () => {
+    const { app, pids } = await startBusyLab();
+    app.type('\x07q');
+    expect(await app.exited).toBe(0);
+    expect(app.term.buffer.active.type).toBe('normal');
+    expect(await eventually(() => pids.every(isGone))).toBe(true);
+    expect(await noCgroupsLeft(app)).toBe(true);
+    expect(hostSnapshot()).toEqual(before());
+  });
+
   for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     it(`on ${signal} it quits cleanly: terminal restored, nothing left`, async () => {
       const { app, pids } = await startBusyLab();
@@ -35,6 +49,7 @@ describe('when nslab ends', () => {
       expect(await app.exited).toBe(0);
       expect(app.term.buffer.active.type).toBe('normal');
       expect(await eventually(() => pids.every(isGone))).toBe(true);
+      expect(await noCgroupsLeft(app)).toBe(true);
       expect(hostSnapshot()).toEqual(before());
     });
   }
@@ -44,6 +59,7 @@ describe('when nslab ends', () => {
     process.kill(app.pid, 'SIGKILL');
     await app.exited;
     expect(await eventually(() => pids.every(isGone))).toBe(true);
+    expect(await noCgroupsLeft(app)).toBe(true);
     expect(hostSnapshot()).toEqual(before());
   });
 
@@ -54,5 +70,6 @@ describe('when nslab ends', () => {
     expect(app.term.buffer.active.type).toBe('normal');
     expect(app.screen()).toContain('nslab crashed: test crash');
     expect(await eventually(() => pids.every(isGone))).toBe(true);
+    expect(await noCgroupsLeft(app)).toBe(true);
   });
 });

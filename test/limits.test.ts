@@ -13,7 +13,7 @@ import { listPids } from '../src/kernel/proc.ts';
 import { limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
 import { descendantsOf } from '../src/world/pids.ts';
 import { LabWorld } from '../src/world/world.ts';
-import { eventually, guardRealMachine } from './support/host.ts';
+import { eventually, guardRealMachine, nslabCgroupsOf } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 guardRealMachine(testRootfsTar);
@@ -206,10 +206,7 @@ describe.skipIf(!asRoot)('every way out leaves no cgroup', () => {
     };
   }
 
-  /** nslab cgroups of `pid` in every hierarchy the plan uses. */
-  function cgroupsOf(pid: number): string[] {
-    return [...limitsPlan().parents.values()].flatMap((parent) => readdirSync(parent).filter((name) => name.startsWith(`nslab-${pid}-`)));
-  }
+  const cgroupsOf = nslabCgroupsOf;
 
   async function up(mode: string): Promise<{ child: ChildProcess; dirs: string[] }> {
     const { child, lines } = await owner(mode);

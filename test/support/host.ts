@@ -4,10 +4,11 @@
  * they are exactly the same afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { isAlive } from '../../src/kernel/proc.ts';
 import { descendantsOf } from '../../src/world/pids.ts';
+import { limitsPlan } from '../../src/world/limits.ts';
 
 export interface HostSnapshot {
   readonly mounts: string;
@@ -77,4 +78,18 @@ export function guardRealMachine(prepare: () => Promise<unknown> = async () => {
   });
   /** The snapshot taken before the file's tests, for tests that compare midway. */
   return () => before;
+}
+
+/**
+ * The cgroups the lab worlds of nslab process `pid` have in every hierarchy nslab uses
+ * (src/world/limits.ts names them nslab-<pid>-<start time>-<n>); none under the rlimit floor.
+ */
+export function nslabCgroupsOf(pid: number): string[] {
+  return [...limitsPlan().parents.values()].flatMap((parent) => {
+    try {
+      return readdirSync(parent).filter((name) => name.startsWith(`nslab-${pid}-`)).map((name) => `${parent}/${name}`);
+    } catch {
+      return [];
+    }
+  });
 }
