@@ -172,6 +172,9 @@ describe('limits by the rlimit floor', () => {
   it('stops a bounded fork loop at the task limit, for entered processes too', async () => {
     const world = await start({ limitsPlan: floor });
     expect(world.limits.dirs.size).toBe(0);
+    // Entered processes get the floor too: nice 10 (stat field 19) and RLIMIT_AS.
+    const floorOf = await world.exec('cut -d " " -f 19 /proc/self/stat; grep "Max address space" /proc/self/limits');
+    expect(floorOf.stdout).toMatch(new RegExp(`^10\\nMax address space +${SMALL.memoryBytes} +${SMALL.memoryBytes} `));
     const forks = Number((await world.exec(FORK_LOOP, { timeoutMs: 30_000 })).stdout.trim());
     expect(forks).toBeLessThan(SMALL.tasks);
     expect(forks).toBeGreaterThan(SMALL.tasks / 2);
