@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { isAlive } from '../../src/kernel/proc.ts';
 import { descendantsOf } from '../../src/world/pids.ts';
-import { limitsPlan } from '../../src/world/limits.ts';
 
 export interface HostSnapshot {
   readonly mounts: string;
@@ -81,15 +81,24 @@ export function guardRealMachine(prepare: () => Promise<unknown> = async () => {
 }
 
 /**
- * The cgroups the lab worlds of nslab process `pid` have in every hierarchy nslab uses
- * (src/world/limits.ts names them nslab-<pid>-<start time>-<n>); none under the rlimit floor.
+ * cgroup directories of the lab worlds of nslab process `pid` (src/world/limits.ts names them
+ * nslab-<owner pid>-…), found at any depth under /sys/fs/cgroup: whatever the mechanism, none
+ * may outlive the process.
  */
 export function nslabCgroupsOf(pid: number): string[] {
-  return [...limitsPlan().parents.values()].flatMap((parent) => {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries: string[];
     try {
-      return readdirSync(parent).filter((name) => name.startsWith(`nslab-${pid}-`)).map((name) => `${parent}/${name}`);
+      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     } catch {
-      return [];
+      return;
     }
-  });
+    for (const name of entries) {
+      if (name.startsWith(`nslab-${pid}-`)) found.push(join(dir, name));
+      else if (depth < 4) walk(join(dir, name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found;
 }
