@@ -200,8 +200,8 @@ it('after the outer terminal is resized (smaller, then larger)', async () => {
     screen.resize(c, r);
     session.resize(c, r);
     await until(() => pane('host').term.cols === session.view.layout.paneCols && pane('host').term.rows === session.view.layout.paneRows);
-    type('echo resized\r');
-    await until(() => screenOf('host').includes('resized'));
+    type(`echo resized-${c}\r`);
+    await until(() => screenOf(session.view.focus).includes(`resized-${c}`));
     expect(await differences()).toEqual([]);
   }
 });

@@ -223,6 +223,9 @@ export class Session {
       const pid = stage[id].foregroundPid();
       titles[id] = pid === null ? null : summarizeNamespaces(pid, stage.labHostPid);
     }
+    // Every pane going quiet lands here (each echoed key, 120 ms later); an unchanged title is
+    // no reason for a React render and a whole Ink frame.
+    if (JSON.stringify(titles) === JSON.stringify(this.state.titles)) return;
     this.update({ titles });
   }
 
