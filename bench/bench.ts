@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { loadLabs } from '../src/labs/catalog.ts';
 import { runChecks, typeSolution } from '../src/labs/runner.ts';
+import { INSPECTOR_VIEWS, Inspector } from '../src/inspect/inspector.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
 import { PLAYGROUND, Stage } from '../src/world/stage.ts';
 import { classroom } from './classroom.ts';
@@ -241,10 +242,29 @@ async function checkTimes(tar: string): Promise<string[]> {
       await typeSolution(step, stage);
       after.push(await medianRun(() => runChecks(step, stage)));
     }
+    const looks = await inspectorTimes(stage);
     await stage.close();
     lines.push(`  ${lab.id.padEnd(22)} slowest step ${Math.max(...before).toFixed(1)} ms failing, ${Math.max(...after).toFixed(1)} ms passing`);
+    lines.push(`  ${''.padEnd(22)} inspector at the end: ${INSPECTOR_VIEWS.map((v, i) => `${v} ${looks[i]!.toFixed(1)} ms`).join(', ')}`);
   }
   return lines;
+}
+
+/** One look of each inspector view (what an open inspector costs per settle), median of 5. */
+async function inspectorTimes(stage: Stage): Promise<number[]> {
+  const inspector = new Inspector(() => ({
+    labHost: stage.labHostPid,
+    panes: [stage.host.pid, stage.container.pid],
+    focused: stage.container.foregroundPid(),
+    focusedName: 'container',
+  }));
+  const times: number[] = [];
+  for (const _ of INSPECTOR_VIEWS) {
+    inspector.cycle();
+    await inspector.refresh();
+    times.push(await medianRun(() => inspector.refresh()));
+  }
+  return times;
 }
 
 async function medianRun(work: () => Promise<unknown>): Promise<number> {

@@ -18,6 +18,8 @@ export type Start =
 export interface RunOptions {
   /** --record: every byte drawn goes into this asciicast, step passes as markers. */
   readonly recorder?: CastRecorder;
+  /** Labs refused at load (file, step and field), shown in the lab list. */
+  readonly labProblems?: string | null;
 }
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
@@ -35,7 +37,7 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     markStep(event);
     log.append(event);
   };
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events);
+  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null);
   const untap = recorder ? tapStdout(process.stdout, (data) => recorder.output(data)) : () => {};
   // Registered before the screen's own resize handler: the "r" event precedes the redraw.
   const onResize = () => recorder?.resize(process.stdout.columns ?? 80, process.stdout.rows ?? 24);

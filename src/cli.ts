@@ -3,7 +3,8 @@
  * container image, and hands over to the full-screen views in components/ — or, for `list`
  * and `verify`, prints and exits.
  */
-import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { NslabError } from './errors.ts';
 import { printable } from './printable.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
@@ -46,14 +47,38 @@ function applyLimitOptions(options: { tasks?: string; memory?: string; cpus?: st
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
 
+const labsOption = () =>
+  new Option('--labs <dir>', "an instructor's labs beside the built-in ones: a directory of NN-<lab-id>/lab.md (repeatable)").argParser(
+    (dir: string, previous: string[] | undefined) => [...(previous ?? []), dir],
+  );
+const trustOption = () => new Option('--trust-lab-code', "load the checks.ts/checks.js of --labs labs: that code runs inside nslab, as you");
+
+interface LabsOptions {
+  readonly labs?: string[];
+  readonly trustLabCode?: boolean;
+}
+
 // Loaded when needed, not at start: the playground's first prompt waits for none of them
-// (zod, node-tar and the lab files cost about a tenth of a second to load).
-const loadLabs = async () => (await import('./labs/catalog.ts')).loadLabs();
+// (zod, yaml, node-tar and the lab files cost about a tenth of a second to load).
+const loadCatalog = async (options: LabsOptions) =>
+  (await import('./labs/catalog.ts')).loadCatalog({ labDirs: options.labs ?? [], trustLabCode: options.trustLabCode ?? false });
+
+/** Labs that were refused (and translations not used), for a screen that has one line to spare. */
+function problemNotice(problems: readonly string[]): string | null {
+  if (problems.length === 0) return null;
+  return `${problems.length === 1 ? 'A lab file has a problem' : `${problems.length} problems in lab files`} (\`nslab list\` shows them all): ${problems[0]}`;
+}
 const importRootfs = async (path: string) => (await import('./rootfs/import.ts')).importRootfs(path);
 
 async function containerImage(rootfs: string | undefined): Promise<string> {
   const image = rootfs ? await importRootfs(rootfs) : await ensureHostRootfs();
   return image.tarPath;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
+  return n;
 }
 
 function terminalSize() {
@@ -112,8 +137,9 @@ function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number)
   return stage;
 }
 
-function unknownLab(id: string, labs: readonly Lab[]): NslabError {
-  return new NslabError(`There is no lab "${id}".`, `Labs: ${labs.map((l) => l.id).join(', ')}. \`nslab list\` shows them all.`);
+function unknownLab(id: string, labs: readonly Lab[], problems: readonly string[]): NslabError {
+  const refused = problems.length ? `\nLab files with problems:\n${problems.join('\n')}` : '';
+  return new NslabError(`There is no lab "${id}".${refused}`, `Labs: ${labs.map((l) => l.id).join(', ')}. \`nslab list\` shows them all.`);
 }
 
 export function buildProgram(): Command {
@@ -121,30 +147,34 @@ export function buildProgram(): Command {
     .description('Learn how Linux containers work by building one by hand, inside real namespaces.')
     .argument('[lab-id]', 'open this lab (default: the lab list)')
     .addOption(rootfsOption())
+    .addOption(labsOption())
+    .addOption(trustOption())
     .addOption(recordOption())
     .showHelpAfterError()
     // The limit flags belong to the program, so they work before or after any command name.
     .hook('preAction', (root) => applyLimitOptions(root.opts()));
   addLimitOptions(program);
   program
-    .action(async (labId: string | undefined, options: { rootfs?: string; record?: string }) => {
+    .action(async (labId: string | undefined, options: { rootfs?: string; record?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
       const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
-      const labs = await loadLabs();
+      const { labs, problems } = await loadCatalog(options);
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
-      if (labId !== undefined && !lab) throw unknownLab(labId, labs);
+      if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start, { recorder });
+      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems) });
     });
 
   program
     .command('play')
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
+    .addOption(labsOption())
+    .addOption(trustOption())
     .addOption(recordOption())
-    .action(async (options: { rootfs?: string; record?: string }) => {
+    .action(async (options: { rootfs?: string; record?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
       const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
@@ -153,8 +183,8 @@ export function buildProgram(): Command {
       const { runApp } = await loadUi();
       // The lab files are only needed for Ctrl-g l; load them once the playground is up.
       const labs = stage.then(
-        () => loadLabs(),
-        () => loadLabs(),
+        async () => (await loadCatalog(options)).labs,
+        async () => (await loadCatalog(options)).labs,
       );
       await runApp(labs, tar, { kind: 'play', stage }, { recorder });
     });
@@ -165,12 +195,14 @@ export function buildProgram(): Command {
     .argument('<lab-id>', 'the lab to present')
     .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
     .addOption(rootfsOption())
+    .addOption(labsOption())
+    .addOption(trustOption())
     .addOption(recordOption())
-    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string }) => {
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string } & LabsOptions) => {
       const tar = await prepareInteractive(options.rootfs);
-      const labs = await loadLabs();
+      const { labs, problems } = await loadCatalog(options);
       const lab = labs.find((l) => l.id === labId);
-      if (!lab) throw unknownLab(labId, labs);
+      if (!lab) throw unknownLab(labId, labs, problems);
       const step = options.step ?? 1;
       if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
         throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`);
@@ -187,8 +219,12 @@ export function buildProgram(): Command {
     .command('list')
     .description('the labs, with their step counts and your progress')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const labs = await loadLabs();
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (options: { json?: boolean } & LabsOptions) => {
+      const { labs, problems } = await loadCatalog(options);
+      for (const problem of problems) process.stderr.write(`nslab: ${problem}\n`);
+      if (problems.length) process.exitCode = 1;
       const { ProgressStore, describeProgress } = await import('./labs/progress.ts');
       const { progress, warning } = new ProgressStore().load();
       if (warning) process.stderr.write(`nslab: ${warning}\n`);
@@ -200,35 +236,45 @@ export function buildProgram(): Command {
       }));
       if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else {
-        const idWidth = Math.max(...rows.map((r) => r.id.length));
-        const titleWidth = Math.max(...rows.map((r) => r.title.length));
+        const idWidth = Math.max(0, ...rows.map((r) => r.id.length));
+        const titleWidth = Math.max(0, ...rows.map((r) => r.title.length));
         for (const r of rows) process.stdout.write(`${r.id.padEnd(idWidth)}  ${r.title.padEnd(titleWidth)}  ${String(r.steps).padStart(2)} steps  ${r.progress}\n`);
       }
     });
 
   program
     .command('verify')
-    .description('prove each lab honest: in a fresh lab world every check fails, the reference solution is typed, every check passes')
-    .argument('[lab-id]', 'the lab to verify')
-    .option('--all', 'verify every lab')
-    .option('--json', 'print JSON')
+    .description("prove labs honest in fresh lab worlds: per step every check red at the start, each declared wrong attempt gives its verdicts, the reference solution turns every check green")
+    .argument('[lab-id...]', 'the labs to verify (default with --labs: the labs of those directories)')
+    .option('--all', 'verify every lab, built-in and --labs')
+    .option('--json', 'print a JSON document (format version, nslab version, kernel, per-check verdict codes)')
+    .option('--junit <file>', 'also write a JUnit XML report to this file')
+    .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: the number of CPUs)').argParser(positiveInteger))
+    .addOption(labsOption())
+    .addOption(trustOption())
     .addOption(rootfsOption())
-    .action(async (labId: string | undefined, options: { all?: boolean; json?: boolean; rootfs?: string }) => {
-      if (!labId && !options.all) throw new NslabError('Say which lab to verify, or --all.', 'Example: nslab verify pivot-root');
-      await assertPrerequisites();
-      const labs = await loadLabs();
-      const chosen = options.all ? labs : labs.filter((l) => l.id === labId);
-      if (chosen.length === 0) throw unknownLab(labId!, labs);
-      const tar = await containerImage(options.rootfs);
-      const { formatVerdict, verifyLab } = await import('./labs/verify.ts');
-      const verdicts = [];
-      for (const lab of chosen) {
-        const verdict = await verifyLab(lab, tar);
-        verdicts.push(verdict);
-        if (!options.json) process.stdout.write(formatVerdict(verdict) + '\n');
+    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string } & LabsOptions) => {
+      if (labIds.length === 0 && !options.all && !options.labs?.length) {
+        throw new NslabError('Say which labs to verify: lab ids, --all, or --labs DIR.', 'Example: nslab verify pivot-root');
       }
-      if (options.json) process.stdout.write(JSON.stringify(verdicts, null, 2) + '\n');
-      process.exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
+      await assertPrerequisites();
+      const { labs, problems } = await loadCatalog(options);
+      for (const id of labIds) if (!labs.some((l) => l.id === id)) throw unknownLab(id, labs, problems);
+      const chosen = options.all ? labs : labIds.length ? labs.filter((l) => labIds.includes(l.id)) : labs.filter((l) => !l.origin.builtIn);
+      // A lab that did not load is a failed verification (of the directories asked about).
+      const relevant = options.all || labIds.length === 0 ? problems : [];
+      for (const problem of relevant) if (!options.json) process.stdout.write(`FAIL ${problem}\n`);
+      const tar = await containerImage(options.rootfs);
+      const { formatReport, junitReport, reportDocument, verifyLabs } = await import('./labs/verify.ts');
+      const reports = await verifyLabs(chosen, tar, {
+        ...(options.jobs ? { jobs: options.jobs } : {}),
+        onLab: (report) => {
+          if (!options.json) process.stdout.write(formatReport(report) + '\n');
+        },
+      });
+      if (options.json) process.stdout.write(JSON.stringify(reportDocument(reports, relevant), null, 2) + '\n');
+      if (options.junit) writeFileSync(options.junit, junitReport(reports, relevant));
+      process.exitCode = relevant.length === 0 && reports.every((r) => r.ok) ? 0 : 1;
     });
 
   program
@@ -237,8 +283,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'versioned JSON').conflicts(['junit', 'tap']))
     .addOption(new Option('--junit', 'JUnit XML, one testcase per step').conflicts(['tap']))
     .option('--tap', 'TAP version 14')
-    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean }) => {
-      const labs = await loadLabs();
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean } & LabsOptions) => {
+      const { labs } = await loadCatalog(options);
       const { runReport } = await import('./report/commands.ts');
       runReport(labs, options.json ? 'json' : options.junit ? 'junit' : options.tap ? 'tap' : 'text');
     });
@@ -249,8 +297,10 @@ export function buildProgram(): Command {
     .argument('[lab-id]', 'the lab to reset')
     .option('--all', 'every lab')
     .option('--yes', 'do not ask (for scripts)')
-    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean }) => {
-      const labs = await loadLabs();
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean } & LabsOptions) => {
+      const { labs } = await loadCatalog(options);
       const { runReset } = await import('./report/commands.ts');
       await runReset(labs, { labId, ...options });
     });

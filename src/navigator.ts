@@ -38,9 +38,12 @@ export class Navigator {
     size: { columns: number; rows: number },
     /** Where a lab tells what happened: the event log, and a recording's markers. */
     private readonly events: (event: EventBody) => void = () => {},
+    /** Lab files that were refused, said on the lab list (the other labs are there). */
+    labProblems: string | null = null,
   ) {
     const { progress, warning } = this.loadProgress();
-    this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning, ...size, frame: 0 };
+    const warnings = [labProblems, warning].filter(Boolean).join('\n') || null;
+    this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning: warnings, ...size, frame: 0 };
     const resume = labs.findIndex((lab) => progress.labs[lab.id] && !progress.labs[lab.id]!.done);
     if (resume > 0) this.state = { ...this.state, screen: { kind: 'list', selected: resume } };
   }
@@ -141,7 +144,8 @@ export class Navigator {
     const screen = this.state.screen;
     if (screen.kind !== 'list') return; // an earlier key of the same chunk opened something
     const count = this.state.labs.length;
-    const move = (delta: number) => this.update({ screen: { kind: 'list', selected: (screen.selected + delta + count) % count } });
+    const move = (delta: number) => count > 0 && this.update({ screen: { kind: 'list', selected: (screen.selected + delta + count) % count } });
+    const selected = this.state.labs[screen.selected];
     switch (key) {
       case '\x1b[A': case '\x1bOA': case 'k':
         move(-1);
@@ -150,7 +154,8 @@ export class Navigator {
         move(1);
         return;
       case '\r': case '\n':
-        this.go(this.openLab(this.state.labs[screen.selected]!.id));
+        // An empty list (every lab file refused, or none yet): Enter has nothing to open.
+        if (selected) this.go(this.openLab(selected.id));
         return;
       case 'p':
         this.go(this.openPlayground());

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listPids } from '../src/kernel/proc.ts';
-import { limitsPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
+import { limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
 import { descendantsOf } from '../src/world/pids.ts';
 import { LabWorld } from '../src/world/world.ts';
 import { eventually, guardRealMachine } from './support/host.ts';
@@ -167,7 +167,7 @@ describe.skipIf(!asRoot)('limits by cgroup (root)', () => {
 });
 
 describe('limits by the rlimit floor', () => {
-  const floor: LimitsPlan = { ...limitsPlan(), mechanism: 'rlimit', parents: new Map() };
+  const floor: LimitsPlan = rlimitPlan('forced by the test');
 
   it('stops a bounded fork loop at the task limit, for entered processes too', async () => {
     const world = await start({ limitsPlan: floor });
@@ -310,7 +310,7 @@ describe.skipIf(!asRoot)('the uid of a root-started instance', () => {
 
 // The handle is also what the blast-radius suite and the cgroups lab read.
 it('describes its mechanism and limits', () => {
-  const handle = WorldLimitsHandle.create(SMALL, { ...limitsPlan(), mechanism: 'rlimit', parents: new Map() });
+  const handle = WorldLimitsHandle.create(SMALL, rlimitPlan('forced by the test'));
   expect(handle.mechanism).toBe('rlimit');
   expect(handle.limits).toEqual(SMALL);
   expect(handle.joinPrefix()).toContain('prlimit');

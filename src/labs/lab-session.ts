@@ -166,6 +166,11 @@ export class LabController {
         this.record(0, false);
         void this.session.start(this.lab.start);
         return;
+      case 'present-next':
+      case 'present-step':
+        // A presentation takes these keys before they get here (src/present/presenter.ts).
+        this.session.setNotice(`That key is for presenter mode: nslab present ${this.lab.id}`);
+        return;
       default:
         return;
     }

@@ -119,8 +119,9 @@ const ENFORCED_BY_CGROUP = {
   tmpfs: 'every tmpfs of the world counts against its memory (tmpfs pages are charged to the writer\'s cgroup)',
 };
 
-function findPlan(): LimitsPlan {
-  const rlimit = (why: string): LimitsPlan => ({
+/** The floor: what every machine offers (also what tests and the bench force). */
+export function rlimitPlan(why: string): LimitsPlan {
+  return {
     mechanism: 'rlimit',
     why,
     parents: new Map(),
@@ -130,7 +131,11 @@ function findPlan(): LimitsPlan {
       tmpfs: 'not limited: only the lab root\'s own tmpfs has a size; a tmpfs the student mounts can fill the machine\'s memory',
       cpu: 'lower priority only (nice 10)',
     },
-  });
+  };
+}
+
+function findPlan(): LimitsPlan {
+  const rlimit = rlimitPlan;
   if (process.getuid?.() !== 0) {
     return rlimit('nslab was not started by root; a cgroup of its own would need systemd delegation, which nslab does not use yet');
   }
@@ -319,7 +324,7 @@ export class WorldLimitsHandle {
     const memory = formatBytes(this.limits.memoryBytes);
     switch (limit) {
       case 'tasks':
-        return `This lab reached its limit of ${this.limits.tasks} processes and threads, so new ones failed ("Resource temporarily unavailable"). nslab limits every lab so that a runaway loop cannot take the machine; kill what you started (e.g. \`kill -9 -1\` in the pane) and go on.`;
+        return `This lab reached its limit of ${this.limits.tasks} processes and threads, so new ones failed ("Resource temporarily unavailable"). nslab limits every lab so that a runaway loop cannot take the machine. Press Ctrl-C in the pane; if processes remain, \`kill -9 -1\` ends every other process of its pid namespace (in the host pane, the container's too), or Ctrl-g r starts a fresh lab.`;
       case 'memory':
         return `This lab reached its memory limit of ${memory} (files in tmpfs count too): the kernel reclaims what it can, and what it cannot fails with "Cannot allocate memory". Remove big files in tmpfs, or stop what is using the memory.`;
       case 'oom-kill':
