@@ -42,7 +42,8 @@ async function startBusyLab(preload?: string): Promise<{ app: AppUnderTest; pids
 function tempFilesOf(app: AppUnderTest, tmp: string): string[] {
   const cache = join(tmpdir(), 'nslab-test-xdg-cache', 'nslab');
   return [
-    ...readdirSync(tmp).map((f) => join(tmp, f)),
+    // tsx-<uid> is tsx's compile cache (when the app runs from sources), kept on purpose across runs.
+    ...readdirSync(tmp).filter((f) => !/^tsx-\d+$/.test(f)).map((f) => join(tmp, f)),
     ...(existsSync(join(app.stateDir, 'nslab')) ? readdirSync(join(app.stateDir, 'nslab')) : readdirSync(app.stateDir)).filter((f) => f.includes('.tmp')),
     ...(existsSync(cache) ? readdirSync(cache).filter((f) => f.includes(`.${app.pid}.`)) : []),
   ];
