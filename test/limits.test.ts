@@ -10,10 +10,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listPids } from '../src/kernel/proc.ts';
-import { limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
+import { cgroupDelegation, limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
 import { descendantsOf } from '../src/world/pids.ts';
 import { LabWorld } from '../src/world/world.ts';
-import { eventually, guardRealMachine } from './support/host.ts';
+import { eventually, guardRealMachine, nslabCgroupsOf } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 guardRealMachine(testRootfsTar);
@@ -155,8 +155,10 @@ describe.skipIf(!asRoot)('limits by cgroup (root)', () => {
 
   it('lets the lab own a sub-cgroup of its world, never the world\'s own limits', async () => {
     const world = await start();
+    expect(cgroupDelegation()).toMatchObject({ available: world.limits.mechanism === 'cgroup1' });
+    if (world.limits.mechanism !== 'cgroup1') return;
     const sub = world.limits.delegate(world.identity.uid);
-    const fs = world.limits.mechanism === 'cgroup2' ? 'cgroup2 none' : 'cgroup -o pids none';
+    const fs = 'cgroup -o pids none';
     const result = await world.exec(
       `mkdir -p /sys/fs/cgroup && mount -t ${fs} /sys/fs/cgroup && mkdir /sys/fs/cgroup${sub}/child && echo ok-child; ` +
         `echo 100000 >/sys/fs/cgroup/pids.max 2>/dev/null && echo raised-world; true`,
@@ -172,6 +174,9 @@ describe('limits by the rlimit floor', () => {
   it('stops a bounded fork loop at the task limit, for entered processes too', async () => {
     const world = await start({ limitsPlan: floor });
     expect(world.limits.dirs.size).toBe(0);
+    // Entered processes get the floor too: nice 10 (stat field 19) and RLIMIT_AS.
+    const floorOf = await world.exec('cut -d " " -f 19 /proc/self/stat; grep "Max address space" /proc/self/limits');
+    expect(floorOf.stdout).toMatch(new RegExp(`^10\\nMax address space +${SMALL.memoryBytes} +${SMALL.memoryBytes} `));
     const forks = Number((await world.exec(FORK_LOOP, { timeoutMs: 30_000 })).stdout.trim());
     expect(forks).toBeLessThan(SMALL.tasks);
     expect(forks).toBeGreaterThan(SMALL.tasks / 2);
@@ -206,10 +211,7 @@ describe.skipIf(!asRoot)('every way out leaves no cgroup', () => {
     };
   }
 
-  /** nslab cgroups of `pid` in every hierarchy the plan uses. */
-  function cgroupsOf(pid: number): string[] {
-    return [...limitsPlan().parents.values()].flatMap((parent) => readdirSync(parent).filter((name) => name.startsWith(`nslab-${pid}-`)));
-  }
+  const cgroupsOf = nslabCgroupsOf;
 
   async function up(mode: string): Promise<{ child: ChildProcess; dirs: string[] }> {
     const { child, lines } = await owner(mode);

@@ -14,6 +14,8 @@ export type PaneId = 'host' | 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
 const RESIZE_DEBOUNCE_MS = 60;
+/** Keys that only edit the line at a prompt: printable characters and backspace. */
+const PLAIN_TEXT = /^[\x20-\x7e\x7f\b]+$/;
 
 export interface SessionView {
   readonly status: 'starting' | 'ready' | 'failed';
@@ -59,6 +61,8 @@ export class Session {
   private closed = false;
   private generation = 0;
   hooks: SessionHooks = {};
+  /** What was typed into each pane since it last went quiet (see attach). */
+  private typedSinceSettle: Record<PaneId, 'none' | 'text' | 'other'> = { host: 'none', container: 'none' };
   onQuit: () => void = () => {};
   /** Ctrl-g l: back to the lab list. */
   onList: () => void = () => {};
@@ -122,6 +126,7 @@ export class Session {
   }
 
   private attach(stage: Stage): void {
+    this.typedSinceSettle = { host: 'none', container: 'none' };
     for (const id of PANE_IDS) {
       const pane = stage[id];
       pane.onQuiet(() => {
@@ -129,6 +134,13 @@ export class Session {
         // A limit the lab ran into (a fork loop, a memory hog) is said in words, once.
         const limit = stage.world.limits.poll()[0];
         if (limit) this.update({ notice: limit.message });
+        // The echo of letters typed at a prompt changes nothing in the kernel: no check run,
+        // title or inspector read for it (they cost 10-100 ms of CPU after every key, which is
+        // what limited how many sessions a machine holds). Enter, Ctrl-C, anything else typed,
+        // or output nobody typed for, and they run.
+        const echoOnly = this.typedSinceSettle[id] === 'text';
+        this.typedSinceSettle[id] = 'none';
+        if (echoOnly) return;
         this.refreshTitles();
         this.hooks.onSettled?.();
         void this.inspector.refresh();
@@ -148,7 +160,11 @@ export class Session {
     for (const action of this.keys.feed(chunk)) {
       if (action.kind === 'pane') {
         const pane = this.state.stage?.[this.state.focus];
-        if (pane) pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
+        if (pane) {
+          const typed = this.typedSinceSettle[this.state.focus];
+          this.typedSinceSettle[this.state.focus] = typed !== 'other' && PLAIN_TEXT.test(action.data) ? 'text' : 'other';
+          pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
+        }
       } else {
         this.command(action.command, action.key);
       }

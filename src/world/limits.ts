@@ -129,7 +129,7 @@ export function rlimitPlan(why: string): LimitsPlan {
       tasks: 'for the whole world (RLIMIT_NPROC, counted in the lab\'s user namespaces)',
       memory: 'per process only (RLIMIT_AS); many processes together can use more',
       tmpfs: 'not limited: only the lab root\'s own tmpfs has a size; a tmpfs the student mounts can fill the machine\'s memory',
-      cpu: 'lower priority only (nice 10)',
+      cpu: `lower priority only (nice ${FLOOR_NICE})`,
     },
   };
 }
@@ -201,12 +201,15 @@ export type Delegation = { readonly available: true; readonly how: string } | { 
 export function cgroupDelegation(): Delegation {
   const p = limitsPlan();
   if (p.mechanism === 'rlimit') return { available: false, reason: `the lab world has no cgroup: ${p.why}` };
+  if (p.mechanism === 'cgroup2') {
+    // cgroup v2 moves a process only for a writer of the common ancestor's cgroup.procs
+    // (Documentation/admin-guide/cgroup-v2.rst, "Delegation Containment"): the lab's processes
+    // sit in the world's own cgroup, which is root's, so they could not enter <world>/lab.
+    return { available: false, reason: 'on cgroup v2 the lab\'s processes would have to start inside the delegated cgroup, which nslab does not do yet' };
+  }
   return {
     available: true,
-    how:
-      p.mechanism === 'cgroup2'
-        ? 'LabWorld.delegateCgroup() makes <world>/lab owned by the lab; in the lab: mount -t cgroup2 none /sys/fs/cgroup, then /sys/fs/cgroup/lab is writable'
-        : 'LabWorld.delegateCgroup() makes <world>/lab in each controller owned by the lab; in the lab: mount -t cgroup -o pids none /sys/fs/cgroup/pids (and memory), then .../lab is writable',
+    how: 'world.limits.delegate(world.identity.uid) makes <world>/lab in each controller, owned by the lab; in the lab: mount -t cgroup -o pids none /sys/fs/cgroup/pids (likewise memory, cpu), then /sys/fs/cgroup/pids/lab is writable and lab root can move its own processes into cgroups below it',
   };
 }
 
@@ -290,7 +293,7 @@ export class WorldLimitsHandle {
   joinPrefix(options: { anchor?: boolean } = {}): string[] {
     const files = [...this.dirs.values()].map((d) => join(d, 'cgroup.procs'));
     const oom = options.anchor ? '' : 'echo 500 >/proc/self/oom_score_adj; ';
-    const floor = this.dirs.size === 0 ? ['prlimit', `--as=${this.limits.memoryBytes}`, '--'] : [];
+    const floor = this.dirs.size === 0 ? ['prlimit', `--as=${this.limits.memoryBytes}`, '--', 'nice', '-n', String(FLOOR_NICE)] : [];
     return ['sh', '-c', `${oom}while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"`, 'nslab-join', ...files, '--', ...floor];
   }
 
@@ -299,7 +302,7 @@ export class WorldLimitsHandle {
     // Under cgroups the task limit is the cgroup's; RLIMIT_NPROC stays above it so that the
     // cgroup's counter (which nslab can read and explain) is the one that trips.
     const nproc = this.dirs.size === 0 ? this.limits.tasks : this.limits.tasks + 64;
-    return { NSLAB_NPROC: String(nproc), NSLAB_NICE: this.dirs.size === 0 ? '10' : '0', NSLAB_TMPFS_SIZE: String(this.limits.memoryBytes) };
+    return { NSLAB_NPROC: String(nproc), NSLAB_NICE: this.dirs.size === 0 ? String(FLOOR_NICE) : '0', NSLAB_TMPFS_SIZE: String(this.limits.memoryBytes) };
   }
 
   /**
@@ -342,7 +345,10 @@ export class WorldLimitsHandle {
    * path of the new cgroup as the lab sees it, relative to the root of its cgroup namespace.
    */
   delegate(uid: number): string {
-    if (this.dirs.size === 0) throw new NslabError(`This lab world has no cgroup to delegate: ${this.plan.why}.`);
+    const delegation = cgroupDelegation();
+    if (this.dirs.size === 0 || !delegation.available) {
+      throw new NslabError(`This lab world has no cgroup it can hand to the lab: ${this.dirs.size === 0 ? this.plan.why : (delegation as { reason: string }).reason}.`);
+    }
     for (const dir of this.dirs.values()) {
       const sub = join(dir, 'lab');
       mkdirSync(sub);
@@ -367,6 +373,8 @@ export class WorldLimitsHandle {
 }
 
 let worldCount = 0;
+/** Without a cpu controller the lab's processes run at this nice value (panes included). */
+const FLOOR_NICE = 10;
 
 function setLimits(controller: Controller, dir: string, limits: WorldLimits, chosen: LimitsPlan): void {
   const write = (file: string, value: string | number) => writeFileSync(join(dir, file), String(value));
