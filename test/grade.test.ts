@@ -36,6 +36,8 @@ const BROKEN: ReadonlyArray<[string, string, (s: string) => string]> = [
   ['own-ipc', 'shared', (s) => s.replace('--ipc ', '')],
   ['own-proc', 'shared-pid-namespace', (s) => s.replace('mount -t proc proc /proc\n', '')],
   ['veth', 'none', (s) => s.split('\n').filter((l) => !/cveth|hveth/.test(l)).join('\n')],
+  ['volume-read-only', 'writable', (s) => s.replace('mount -o remount,bind,ro "$ROOTFS/data"\n', '')],
+  ['hostname', 'shared-namespace', (s) => s.replace('--uts ', '')],
   ['volume', 'missing', (s) => s.split('\n').filter((l) => !l.includes('/data"')).join('\n')],
 ];
 
@@ -50,8 +52,8 @@ describe('nslab grade', () => {
     });
     const doc = JSON.parse(stdout) as { ok: boolean; findings: { id: string; pass: boolean }[] };
     expect(doc.ok).toBe(true);
-    expect(doc.findings.length).toBe(11);
-    expect(readFileSync(junit, 'utf8')).toMatch(/tests="11" failures="0"/);
+    expect(doc.findings.length).toBe(13);
+    expect(readFileSync(junit, 'utf8')).toMatch(/tests="13" failures="0"/);
   }, 120_000);
 
   for (const [id, code, edit] of BROKEN) {
