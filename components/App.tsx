@@ -4,7 +4,7 @@ import { LabList } from './LabList.tsx';
 import { LabPanel } from './LabPanel.tsx';
 import { StageScreen } from './StageScreen.tsx';
 
-/** The whole screen: whatever the navigator has up. */
+/** The whole screen: whatever the navigator has up. Sizes come from the session's layout only. */
 export function App({ navigator }: { navigator: Navigator }) {
   const view = useSyncExternalStore(
     (listener) => navigator.subscribe(listener),
@@ -15,14 +15,14 @@ export function App({ navigator }: { navigator: Navigator }) {
     return <LabList labs={view.labs} progress={view.progress} selected={screen.selected} warning={view.warning} width={columns} />;
   }
   if (screen.kind === 'play') return <StageScreen key="play" session={screen.session} columns={columns} rows={rows} />;
-  const layout = screen.session.view.layout;
+  const lab = screen.lab;
   return (
     <StageScreen
-      key={screen.lab.lab.id}
+      key={lab.lab.id}
       session={screen.session}
       columns={columns}
       rows={rows}
-      panel={<LabPanel controller={screen.lab} width={layout.width} height={layout.panelRows} />}
+      panel={(layout, status) => <LabPanel controller={lab} layout={layout} status={status} />}
     />
   );
 }

@@ -1,13 +1,14 @@
 import { Box, Text } from 'ink';
 import type { Pane } from '../src/term/pane.ts';
 import { renderScreen } from '../src/term/render.ts';
-import type { NamespaceSummary } from '../src/session/namespace-summary.ts';
+import type { PaneTitle as Title } from '../src/session/pane-title.ts';
+import { PaneTitle } from './PaneTitle.tsx';
 
 export interface PaneViewProps {
   readonly name: string;
   readonly pane: Pane;
   readonly focused: boolean;
-  readonly title: NamespaceSummary | null;
+  readonly title: Title | null;
   readonly exited: boolean;
   readonly cols: number;
   readonly rows: number;
@@ -28,26 +29,6 @@ export function PaneView({ name, pane, focused, title, exited, cols, rows }: Pan
           </Text>
         ))}
       </Box>
-    </Box>
-  );
-}
-
-function PaneTitle({ name, focused, title, exited, width }: { name: string; focused: boolean; title: NamespaceSummary | null; exited: boolean; width: number }) {
-  const own = title ? (title.own.length ? title.own.join(' ') : 'none') : '…';
-  const shared = title ? (title.shared.length ? title.shared.join(' ') : 'none') : '…';
-  return (
-    <Box width={width}>
-      <Text wrap="truncate" bold={focused} color={focused ? 'cyan' : undefined}>
-        {focused ? '▶ ' : '  '}
-        {name}
-        {exited ? ' (exited)' : title ? ` · ${title.command}` : ''}
-      </Text>
-      <Text wrap="truncate" dimColor={!focused}>
-        {'  own: '}
-        <Text color="yellow">{own}</Text>
-        {'  shares with host: '}
-        {shared}
-      </Text>
     </Box>
   );
 }

@@ -63,7 +63,7 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  */
 function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
   const { columns, rows } = terminalSize();
-  const { paneCols, paneRows } = computeLayout(columns, rows, withLabPanel);
+  const { paneCols, paneRows } = computeLayout({ columns, rows, inLab: withLabPanel });
   const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
   stage.catch(() => {}); // the session awaits it and shows the failure
   return stage;

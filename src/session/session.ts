@@ -3,11 +3,11 @@
  * prefix machine and the pane titles, and tells the view when to draw. No React here; the
  * Ink views subscribe and read `view`.
  */
-import { computeLayout, type Layout } from '../layout.ts';
+import { NOTICE_ROWS, computeLayout, type Layout, type LayoutInput } from '../layout.ts';
 import { printable } from '../printable.ts';
 import { PrefixKeyMachine, encodeForPane, type KeyCommand } from '../term/keys.ts';
 import { Stage, type StageSpec } from '../world/stage.ts';
-import { summarizeNamespaces, type NamespaceSummary } from './namespace-summary.ts';
+import { paneTitle, type PaneTitle } from './pane-title.ts';
 
 export type PaneId = 'host' | 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
@@ -15,6 +15,8 @@ export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 /** At most this many frames a second; output between frames is drawn in the next one. */
 export const MAX_FPS = 30;
 const RESIZE_DEBOUNCE_MS = 60;
+/** A notice longer than its rows shows its next rows after this long. */
+const NOTICE_SCROLL_MS = 4_000;
 
 export interface SessionView {
   readonly status: 'starting' | 'ready' | 'failed';
@@ -22,12 +24,16 @@ export interface SessionView {
   readonly focus: PaneId;
   readonly helpOpen: boolean;
   readonly prefixArmed: boolean;
-  readonly titles: Readonly<Record<PaneId, NamespaceSummary | null>>;
+  readonly titles: Readonly<Record<PaneId, PaneTitle | null>>;
   readonly exited: Readonly<Record<PaneId, boolean>>;
   readonly layout: Layout;
   readonly stage: Stage | null;
   /** A line for the footer: what just happened, or what to do next. */
   readonly notice: string | null;
+  /** Stays in the footer until resolved (a failed progress save): no notice replaces it. */
+  readonly alert: string | null;
+  /** Moves every few seconds while a notice is longer than its rows: the footer scrolls it. */
+  readonly noticeTick: number;
   /** Increments on every change; the view redraws when it moves. */
   readonly frame: number;
 }
@@ -46,6 +52,18 @@ export interface SessionHooks {
   onCommand?(command: KeyCommand): void;
   /** A pane went quiet after output, or the stage (re)opened: the moment to re-run checks. */
   onSettled?(): void;
+  /** A fresh stage was attached, in the lab's starting state (before the first onSettled). */
+  onStage?(stage: Stage): void;
+  /** Keys without the prefix while something other than a pane has them (the full-screen panel). */
+  capture?(data: string): boolean;
+  /** Lines for the help screen (the last check run's time, for instructors). */
+  helpNotes?(): readonly string[];
+}
+
+/** What the lab panel tells the layout: the rows its text needs at a width; full-screen or not. */
+export interface PanelSource {
+  contentRows(innerWidth: number): number;
+  readonly full: boolean;
 }
 
 export class Session {
@@ -54,14 +72,21 @@ export class Session {
   private listeners = new Set<() => void>();
   private drawTimer: NodeJS.Timeout | null = null;
   private resizeTimer: NodeJS.Timeout | null = null;
+  private noticeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private generation = 0;
+  private size: { columns: number; rows: number };
+  /** Bytes typed into the panes so far: a check run that saw none typed is a baseline. */
+  typed = 0;
+  /** The lab panel, when a lab sets one; it shapes the layout. */
+  panel: PanelSource | null = null;
   hooks: SessionHooks = {};
   onQuit: () => void = () => {};
   /** Ctrl-g l: back to the lab list. */
   onList: () => void = () => {};
 
   constructor(private readonly options: SessionOptions) {
+    this.size = { columns: options.columns, rows: options.rows };
     this.state = {
       status: 'starting',
       error: null,
@@ -70,9 +95,11 @@ export class Session {
       prefixArmed: false,
       titles: { host: null, container: null },
       exited: { host: false, container: false },
-      layout: computeLayout(options.columns, options.rows, options.withLabPanel ?? false),
+      layout: computeLayout({ ...this.size, inLab: options.withLabPanel ?? false }),
       stage: null,
       notice: null,
+      alert: null,
+      noticeTick: 0,
       frame: 0,
     };
   }
@@ -104,8 +131,11 @@ export class Session {
         await stage.close();
         return;
       }
-      stage.resize({ cols: paneCols, rows: paneRows });
+      stage.resize({ cols: this.state.layout.paneCols, rows: this.state.layout.paneRows });
       this.attach(stage);
+      // The stage opened in its starting state (Stage.open waits for both prompts): a lab
+      // takes its baseline from here, and not one check has run before this point.
+      this.hooks.onStage?.(stage);
       this.update({ status: 'ready', stage });
       this.refreshTitles();
       this.hooks.onSettled?.();
@@ -126,10 +156,8 @@ export class Session {
       });
       pane.onExit(() => {
         if (this.state.stage !== stage) return;
-        this.update({
-          exited: { ...this.state.exited, [id]: true },
-          notice: `The ${id} shell exited. Ctrl-g r starts a fresh lab world.`,
-        });
+        this.update({ exited: { ...this.state.exited, [id]: true } });
+        this.setNotice(`The ${id} shell exited. Ctrl-g r starts a fresh lab world.`);
       });
     }
   }
@@ -138,8 +166,12 @@ export class Session {
   input(chunk: string): void {
     for (const action of this.keys.feed(chunk)) {
       if (action.kind === 'pane') {
+        if (this.hooks.capture?.(action.data)) continue;
         const pane = this.state.stage?.[this.state.focus];
-        if (pane) pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
+        if (pane) {
+          this.typed += action.data.length;
+          pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
+        }
       } else {
         this.command(action.command);
       }
@@ -163,39 +195,82 @@ export class Session {
         return;
       case 'reset':
         if (!this.hooks.onCommand) {
-          this.update({ notice: 'Starting a fresh lab world…' });
+          this.setNotice('Starting a fresh lab world…');
           void this.start();
           return;
         }
         break;
+      case 'unknown':
+        this.setNotice('That key after Ctrl-g does nothing; Ctrl-g ? lists the keys.');
+        return;
       default:
         break;
     }
     if (this.hooks.onCommand) this.hooks.onCommand(command);
-    else if (command !== 'unknown') this.update({ notice: 'That key works inside a lab (nslab <lab-id>).' });
+    else this.setNotice('That key works inside a lab (nslab <lab-id>).');
   }
 
-  /** The user's terminal changed size: resize the emulators and PTYs together, debounced. */
+  /**
+   * The user's terminal changed size. The layout follows at once, so every view draws at the
+   * new size in the same frame; the emulators and PTYs follow it together, debounced (a shell
+   * redraws on each SIGWINCH), and until then the panes' rows are clipped to their boxes.
+   */
   resize(columns: number, rows: number): void {
+    this.size = { columns, rows };
+    this.relayout();
+  }
+
+  /** Recomputes the layout (the panel's text or the footer changed, or the terminal did). */
+  relayout(): void {
+    const layout = computeLayout(this.layoutInput());
+    const old = this.state.layout;
+    if (!sameLayout(old, layout)) this.update({ layout });
+    if (layout.paneCols !== old.paneCols || layout.paneRows !== old.paneRows || this.resizeTimer) this.schedulePaneResize();
+  }
+
+  private layoutInput(): LayoutInput {
+    return { ...this.size, inLab: this.options.withLabPanel ?? false, panel: this.panel, notice: this.state.notice, alert: this.state.alert };
+  }
+
+  private schedulePaneResize(): void {
     if (this.resizeTimer) clearTimeout(this.resizeTimer);
     this.resizeTimer = setTimeout(() => {
-      const layout = computeLayout(columns, rows, this.options.withLabPanel ?? false);
-      this.state.stage?.resize({ cols: layout.paneCols, rows: layout.paneRows });
-      this.update({ layout });
+      this.resizeTimer = null;
+      const { paneCols, paneRows } = this.state.layout;
+      this.state.stage?.resize({ cols: paneCols, rows: paneRows });
+      this.update({});
     }, RESIZE_DEBOUNCE_MS);
   }
 
+  /** Rows the lab panel scrolls by: a page of its text, less one to keep context. */
+  panelPage(): number {
+    return Math.max(1, this.state.layout.panelInnerRows - 2);
+  }
+
   setNotice(notice: string | null): void {
-    this.update({ notice });
+    this.update({ notice, noticeTick: 0 });
+    this.relayout();
+    if (this.noticeTimer) clearInterval(this.noticeTimer);
+    this.noticeTimer = null;
+    if (this.state.layout.footer.notice.length > NOTICE_ROWS) {
+      this.noticeTimer = setInterval(() => this.update({ noticeTick: this.state.noticeTick + 1 }), NOTICE_SCROLL_MS);
+      this.noticeTimer.unref();
+    }
+  }
+
+  setAlert(alert: string | null): void {
+    if (alert === this.state.alert) return;
+    this.update({ alert });
+    this.relayout();
   }
 
   private refreshTitles(): void {
     const stage = this.state.stage;
     if (!stage) return;
-    const titles = { host: null, container: null } as Record<PaneId, NamespaceSummary | null>;
+    const titles = { host: null, container: null } as Record<PaneId, PaneTitle | null>;
     for (const id of PANE_IDS) {
       const pid = stage[id].foregroundPid();
-      titles[id] = pid === null ? null : summarizeNamespaces(pid, stage.labHostPid);
+      titles[id] = pid === null ? null : paneTitle(pid, stage.labHostPid);
     }
     this.update({ titles });
   }
@@ -213,6 +288,7 @@ export class Session {
     // Errors and notices may quote a tool's output from inside the lab.
     if (patch.error) patch = { ...patch, error: printable(patch.error) };
     if (patch.notice) patch = { ...patch, notice: printable(patch.notice) };
+    if (patch.alert) patch = { ...patch, alert: printable(patch.alert) };
     this.state = { ...this.state, ...patch, frame: this.state.frame + 1 };
     for (const listener of this.listeners) listener();
   }
@@ -221,6 +297,11 @@ export class Session {
     this.closed = true;
     if (this.drawTimer) clearTimeout(this.drawTimer);
     if (this.resizeTimer) clearTimeout(this.resizeTimer);
+    if (this.noticeTimer) clearInterval(this.noticeTimer);
     await this.state.stage?.close();
   }
+}
+
+function sameLayout(a: Layout, b: Layout): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
