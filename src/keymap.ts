@@ -63,6 +63,6 @@ export function footerItems(inLab: boolean): string[] {
 
 /** The README's key table, in Markdown, drawn from KEYMAP. */
 export function keyTableMarkdown(): string {
-  const rows = (KEYMAP as readonly KeyBinding[]).map((b) => `| \`${PREFIX_LABEL} ${b.label}\` | ${b.does}${b.where === 'lab' ? ' (labs)' : ''} |`);
-  return ['| keys | does |', '|---|---|', ...rows].join('\n');
+  const rows = (KEYMAP as readonly KeyBinding[]).map((b) => `| \`${PREFIX_LABEL} ${b.label}\` | ${b.does} | ${b.where === 'lab' ? 'labs' : 'everywhere'} |`);
+  return ['| keys | does | where |', '|---|---|---|', ...rows].join('\n');
 }
