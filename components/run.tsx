@@ -13,10 +13,11 @@ export type Start =
   | { readonly kind: 'play'; readonly stage?: Promise<Stage> };
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
-export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start): Promise<void> {
+/** `notice`: said on the first screen (what a rootfs import did). */
+export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, notice: string | null = null): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
   // The playground opens without waiting for the lab files; everything else starts from them.
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, new ProgressStore(), rootfsTar, size);
+  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, new ProgressStore(), rootfsTar, size, { notice });
   if (start.kind === 'play') void labs.then((loaded) => navigator.setLabs(loaded), () => {});
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));

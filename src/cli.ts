@@ -3,6 +3,8 @@
  * container image, and hands over to the full-screen views in components/ — or, for `list`
  * and `verify`, prints and exits.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { NslabError } from './errors.ts';
 import { printable } from './printable.ts';
@@ -10,6 +12,7 @@ import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.
 import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { computeLayout } from './layout.ts';
+import { PACKAGE_ROOT } from './paths.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
 import type { Start } from '../components/run.tsx';
 
@@ -21,9 +24,33 @@ const rootfsOption = () =>
 const loadLabs = async () => (await import('./labs/catalog.ts')).loadLabs();
 const importRootfs = async (path: string) => (await import('./rootfs/import.ts')).importRootfs(path);
 
-async function containerImage(rootfs: string | undefined): Promise<string> {
-  const image = rootfs ? await importRootfs(rootfs) : await ensureHostRootfs();
-  return image.tarPath;
+/** The container image's tar, and for an imported one what the import did (devices skipped, setuid bits cleared). */
+async function containerImage(rootfs: string | undefined): Promise<{ tar: string; summary: string | null }> {
+  if (!rootfs) return { tar: (await ensureHostRootfs()).tarPath, summary: null };
+  const image = await importRootfs(rootfs);
+  // On the terminal's main screen, so it is still there after the full-screen UI has gone.
+  process.stderr.write(`nslab: ${printable(image.description)}\n`);
+  return { tar: image.tarPath, summary: image.description };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The terminal must be one nslab can draw on. TERM=dumb (Emacs shell buffers, some CI logs)
+ * cannot move the cursor: Ink's frames would arrive as garbage, so refuse with the reason.
+ * NO_COLOR (no-color.org: set and not empty) turns nslab's own colours off; chalk, which Ink
+ * draws with, reads only FORCE_COLOR, once, when it is first loaded.
+ */
+function checkTerminalKind(): void {
+  if (process.env.TERM === 'dumb') {
+    throw new NslabError(
+      'This terminal is TERM=dumb: it cannot move the cursor, and nslab draws two shells side by side.',
+      'Run nslab in a terminal emulator (xterm, GNOME Terminal, tmux, ...). `nslab list`, `nslab verify` and `nslab doctor` print plain text and work anywhere.',
+    );
+  }
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
 }
 
 function terminalSize() {
@@ -36,9 +63,10 @@ function terminalSize() {
  * the world starts in its own processes but needs this process's attention at a few points,
  * and importing Ink (about a quarter of a second of work) would keep it waiting.
  */
-async function prepareInteractive(rootfs: string | undefined): Promise<string> {
+async function prepareInteractive(rootfs: string | undefined): Promise<{ tar: string; summary: string | null }> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
+  checkTerminalKind();
   if (!interactive) {
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
@@ -73,29 +101,37 @@ function unknownLab(id: string, labs: readonly Lab[]): NslabError {
   return new NslabError(`There is no lab "${id}".`, `Labs: ${labs.map((l) => l.id).join(', ')}. \`nslab list\` shows them all.`);
 }
 
+/** --rootfs given before or after the subcommand (`nslab --rootfs X play`, `nslab play --rootfs X`). */
+const rootfsOf = (command: Command): string | undefined => (command.optsWithGlobals() as { rootfs?: string }).rootfs;
+
 export function buildProgram(): Command {
   const program = new Command('nslab')
     .description('Learn how Linux containers work by building one by hand, inside real namespaces.')
+    .version(packageVersion(), '-V, --version', "print nslab's version")
     .argument('[lab-id]', 'open this lab (default: the lab list)')
     .addOption(rootfsOption())
+    // Without this, commander gives the program's own --rootfs every "--rootfs X" on the line,
+    // also the one after a subcommand, and `nslab play --rootfs X` would use the host rootfs.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .action(async (labId: string | undefined, options: { rootfs?: string }) => {
-      const tar = await prepareInteractive(options.rootfs);
+      // The lab id is checked first: a typo must not wait for (or cause) a rootfs import.
       const labs = await loadLabs();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs);
+      const { tar, summary } = await prepareInteractive(options.rootfs);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start);
+      await runApp(Promise.resolve(labs), tar, start, summary);
     });
 
   program
     .command('play')
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
-    .action(async (options: { rootfs?: string }) => {
-      const tar = await prepareInteractive(options.rootfs);
+    .action(async (_options: unknown, command: Command) => {
+      const { tar, summary } = await prepareInteractive(rootfsOf(command));
       const stage = openEarly(PLAYGROUND, tar, false);
       // Let the stage open first: its shells then start in their own processes while Ink loads.
       await stage.catch(() => {});
@@ -105,7 +141,7 @@ export function buildProgram(): Command {
         () => loadLabs(),
         () => loadLabs(),
       );
-      await runApp(labs, tar, { kind: 'play', stage });
+      await runApp(labs, tar, { kind: 'play', stage }, summary);
     });
 
   program
@@ -138,13 +174,13 @@ export function buildProgram(): Command {
     .option('--all', 'verify every lab')
     .option('--json', 'print JSON')
     .addOption(rootfsOption())
-    .action(async (labId: string | undefined, options: { all?: boolean; json?: boolean; rootfs?: string }) => {
+    .action(async (labId: string | undefined, options: { all?: boolean; json?: boolean }, command: Command) => {
       if (!labId && !options.all) throw new NslabError('Say which lab to verify, or --all.', 'Example: nslab verify pivot-root');
       await assertPrerequisites();
       const labs = await loadLabs();
       const chosen = options.all ? labs : labs.filter((l) => l.id === labId);
       if (chosen.length === 0) throw unknownLab(labId!, labs);
-      const tar = await containerImage(options.rootfs);
+      const { tar } = await containerImage(rootfsOf(command));
       const { formatVerdict, verifyLab } = await import('./labs/verify.ts');
       const verdicts = [];
       for (const lab of chosen) {

@@ -26,6 +26,8 @@ export interface NavigatorView {
 export class Navigator {
   private state: NavigatorView;
   private listeners = new Set<() => void>();
+  /** Said by the first lab or playground opened (the list shows it as its warning). */
+  private startNotice: string | null;
   onQuit: () => void = () => {};
 
   constructor(
@@ -33,9 +35,11 @@ export class Navigator {
     private readonly store: ProgressStore,
     private readonly rootfsTar: string,
     size: { columns: number; rows: number },
+    options: { notice?: string | null } = {},
   ) {
     const { progress, warning } = this.loadProgress();
-    this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning, ...size, frame: 0 };
+    this.startNotice = options.notice ?? null;
+    this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning: warning ?? this.startNotice, ...size, frame: 0 };
     const resume = labs.findIndex((lab) => progress.labs[lab.id] && !progress.labs[lab.id]!.done);
     if (resume > 0) this.state = { ...this.state, screen: { kind: 'list', selected: resume } };
   }
@@ -103,6 +107,8 @@ export class Navigator {
     const session = new Session({ spec: PLAYGROUND, rootfsTar: this.rootfsTar, columns: this.state.columns, rows: this.state.rows, withLabPanel });
     session.onQuit = () => this.onQuit();
     session.onList = () => this.go(this.openList());
+    if (this.startNotice) session.setNotice(this.startNotice);
+    this.startNotice = null;
     return session;
   }
 

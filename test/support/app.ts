@@ -16,7 +16,7 @@ export class AppUnderTest {
   readonly stateDir: string;
   private readonly pty: IPty;
 
-  constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string } = {}) {
+  constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string; env?: Record<string, string> } = {}) {
     const cols = options.cols ?? 160;
     const rows = options.rows ?? 45;
     this.stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'nslab-e2e-state-'));
@@ -32,6 +32,7 @@ export class AppUnderTest {
         ...process.env,
         XDG_CACHE_HOME: join(tmpdir(), 'nslab-test-xdg-cache'),
         XDG_STATE_HOME: this.stateDir,
+        ...options.env,
       } as Record<string, string>,
     });
     this.pty.onData((d) => this.term.write(d));
