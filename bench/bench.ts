@@ -1,139 +1,206 @@
 /**
- * `npm run bench`: numbers, not pass/fail. Cold start to both prompts (through the real app
- * and through a bare stage), lab world and container start, draining `seq 1 2000000` through
- * a pane (PTY + emulator) against a bare PTY, keystroke echo latency in the other pane while
- * one pane floods, how long each lab's checks take, doctor, and peak RSS.
+ * `npm run bench`: numbers, not pass/fail. Every figure a person would notice is timed at the
+ * outer screen (bench/outer.ts): nslab runs in a PTY and its output is parsed by a second
+ * headless terminal; tmux (`tmux -f /dev/null new-session \; split-window -h`) is driven the
+ * same way, in the same run, interleaved A B A B, so the two share the machine's mood.
+ *
+ * Per run: launch to both prompts; keystroke echo in an idle pane; `seq 1 2000000` in one pane
+ * until its end is on screen, with keystroke echo timed in the other pane meanwhile; the peak
+ * resident memory of the whole process tree after that. Then, nslab only: reset time, idle CPU
+ * of an open lab, a check run's time per lab, and the classroom curve (bench/classroom.ts).
+ *
+ * BENCH_RUNS (default 5) sets the number of interleaved runs; BENCH_CLASSROOM=0 skips the
+ * classroom.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pty from 'node-pty';
-import { checkPrerequisites } from '../src/doctor.ts';
+import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { loadLabs } from '../src/labs/catalog.ts';
 import { runChecks, typeSolution } from '../src/labs/runner.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
-import { PLAYGROUND, Stage, screenText } from '../src/world/stage.ts';
-import { AppUnderTest } from '../test/support/app.ts';
+import { Stage } from '../src/world/stage.ts';
+import { classroom } from './classroom.ts';
+import { NSLAB_ENV, Outer, SCRATCH, median, percentile, treeCpuSeconds, treePeakRssMiB } from './outer.ts';
 
-const RUNS = 5;
-const FLOOD = 'seq 1 2000000';
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const FLOOD_LINES = 2_000_000;
+const FLOOD = `seq 1 ${FLOOD_LINES}`;
+const IDLE_KEYS = 40;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+/** A program under test: how to start it, switch panes, and what belongs to it. */
+interface Subject {
+  readonly name: 'nslab' | 'tmux';
+  launch(): Outer;
+  /** Keys that move the focus to the other pane. */
+  readonly otherPane: string;
+  /** The processes whose memory and CPU count as the program's. */
+  roots(outer: Outer): number[];
+  quit(outer: Outer): Promise<void>;
 }
 
-function line(name: string, values: number[], unit = 'ms'): void {
-  const fmt = (v: number) => v.toFixed(unit === 'ms' ? 0 : 1);
-  console.log(`${name.padEnd(44)} median ${fmt(median(values)).padStart(6)} ${unit}   min ${fmt(Math.min(...values))}  max ${fmt(Math.max(...values))}  (n=${values.length})`);
+const nslab: Subject = {
+  name: 'nslab',
+  launch: () => new Outer({ argv: [process.execPath, 'bin/nslab.js', 'play'], env: NSLAB_ENV }),
+  otherPane: '\x07\t',
+  roots: (outer) => [outer.pid],
+  quit: async (outer) => {
+    outer.type('\x07q');
+    await outer.exited;
+  },
+};
+
+const TMUX_SOCKET = 'perf-bench';
+const tmuxEnv = { TMUX: '', SHELL: '/bin/bash' };
+const tmux: Subject = {
+  name: 'tmux',
+  // Arguments go to tmux without a shell, so its command separator is a bare ';'.
+  launch: () => new Outer({ argv: ['tmux', '-f', '/dev/null', '-L', TMUX_SOCKET, 'new-session', ';', 'split-window', '-h'], env: tmuxEnv }),
+  otherPane: '\x02o',
+  roots: (outer) => {
+    // The server forks away from the client; count both.
+    const server = Number(execFileSync('tmux', ['-L', TMUX_SOCKET, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
+    return [outer.pid, server];
+  },
+  quit: async (outer) => {
+    execFileSync('tmux', ['-L', TMUX_SOCKET, 'kill-server']);
+    await outer.exited;
+  },
+};
+
+/** Each half of the screen shows a shell prompt (box-drawing borders aside). */
+function bothPrompts(outer: Outer): boolean {
+  const prompt = (text: string) => /[#$]$/m.test(text.replace(/[│┃╭╮╰╯┏┓┗┛─━]/g, '').replace(/[ \t]+$/gm, ''));
+  return prompt(outer.half('left')) && prompt(outer.half('right'));
 }
 
-async function until(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('bench: timed out');
-    await new Promise((r) => setImmediate(r));
-  }
+function hasPromptWith(text: string, typed: string): boolean {
+  return text.includes(`# ${typed}`) || text.includes(`$ ${typed}`);
 }
 
-const bothPrompts = (host: string, container: string) => host.includes('root@host') && container.includes('root@container');
+const LETTERS = 'kqzjxvwmbpfyghdcnlrtusoiea';
 
-/** Peak resident memory of a process, in MB (VmHWM, proc(5)). */
-function peakRssMB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) / 1024;
-}
-
-const appPeakRss: number[] = [];
-
-async function appColdStart(): Promise<number[]> {
-  const times: number[] = [];
-  const stateDir = mkdtempSync(join(tmpdir(), 'nslab-bench-state-'));
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    const app = new AppUnderTest(['play'], { stateDir });
-    await app.waitFor((s) => s.includes('root@host') && s.includes('root@container'), 'prompts', 30_000);
-    times.push(performance.now() - started);
-    // Some work in both panes, then the app's own peak memory.
-    app.type('seq 1 200000\r\x07\tseq 1 200000\r');
-    await app.waitFor(() => /[┃│]200000\s/.test(app.half('left')) && /[┃│]200000\s/.test(app.half('right')), 'both panes drained', 30_000);
-    appPeakRss.push(peakRssMB(app.pid));
-    app.type('\x07q');
-    await app.exited;
-  }
-  rmSync(stateDir, { recursive: true, force: true });
-  return times;
-}
-
-async function stageStart(tar: string) {
-  const total: number[] = [];
-  const world: number[] = [];
-  const container: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    const stage = await Stage.open(PLAYGROUND, tar, { cols: 80, rows: 24 });
-    await until(() => bothPrompts(screenText(stage.host), screenText(stage.container)));
-    total.push(performance.now() - started);
-    world.push(stage.timings.world);
-    container.push(stage.timings.container);
-    await stage.close();
-  }
-  return { total, world, container };
-}
-
-/** Ctrl-g r: the old world is torn down and a fresh one opened, to both prompts. */
-async function resetTimes(tar: string): Promise<number[]> {
-  const times: number[] = [];
-  let stage = await Stage.open(PLAYGROUND, tar, { cols: 80, rows: 24 });
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await stage.close();
-    stage = await Stage.open(PLAYGROUND, tar, { cols: 80, rows: 24 });
-    await until(() => bothPrompts(screenText(stage.host), screenText(stage.container)));
-    times.push(performance.now() - started);
-  }
-  await stage.close();
-  return times;
-}
-
-async function drainBarePty(): Promise<number> {
-  const started = performance.now();
-  const term = pty.spawn('/bin/sh', ['-c', FLOOD], { cols: 80, rows: 24 });
-  let bytes = 0;
-  term.onData((d) => (bytes += d.length));
-  await new Promise<void>((resolve) => term.onExit(() => resolve()));
-  if (bytes < 10_000_000) throw new Error(`bare PTY read only ${bytes} bytes`);
-  return performance.now() - started;
-}
-
-/** Drains the flood through the host pane while measuring echo latency in the container pane. */
-async function drainPane(tar: string): Promise<{ drain: number; echo: number[] }> {
-  const stage = await Stage.open(PLAYGROUND, tar, { cols: 80, rows: 24 });
-  await until(() => bothPrompts(screenText(stage.host), screenText(stage.container)));
-  const echo: number[] = [];
-  const started = performance.now();
-  stage.host.write(`${FLOOD}; echo nslab-bench-$((40+2))\r`);
-  let done = false;
-  const finished = until(() => screenText(stage.host).includes('nslab-bench-42')).then(() => (done = true));
-  // Keystrokes in the other pane must keep echoing while this one floods.
-  for (let i = 0; !done && i < 20; i++) {
-    const mark = String.fromCharCode(97 + i);
+/**
+ * Types letters at the prompt of the focused pane (on the `side` half of the screen) one at a
+ * time, each once the previous one is visible, and returns each key's echo latency. Every 26
+ * letters the line is cleared (Ctrl-U).
+ */
+async function echoKeys(outer: Outer, side: 'left' | 'right', keepGoing: (n: number) => boolean): Promise<number[]> {
+  const latencies: number[] = [];
+  let typed = '';
+  while (keepGoing(latencies.length)) {
+    if (typed.length === LETTERS.length) {
+      outer.type('\x15');
+      await outer.when(() => !hasPromptWith(outer.half(side), LETTERS.slice(0, 3)), 'the line cleared');
+      typed = '';
+    }
+    const next = typed + LETTERS[typed.length];
     const sent = performance.now();
-    stage.container.write(mark);
-    await until(() => screenText(stage.container).includes(`#${'abcdefghijklmnopqrst'.slice(0, i + 1)}`) || screenText(stage.container).includes('abcdefghijklmnopqrst'.slice(0, i + 1)));
-    echo.push(performance.now() - sent);
-    await new Promise((r) => setTimeout(r, 50));
+    outer.type(LETTERS[typed.length]!);
+    const shown = await outer.when(() => hasPromptWith(outer.half(side), next), `echo of "${next}"`);
+    latencies.push(shown - sent);
+    typed = next;
+    await sleep(5 + Math.random() * 15);
   }
-  await finished;
-  const drain = performance.now() - started;
-  const received = stage.host.received;
-  await stage.close();
-  if (received < 10_000_000) throw new Error(`pane received only ${received} characters`);
-  return { drain, echo };
+  outer.type('\x15');
+  return latencies;
+}
+
+/** The flood's last line is on screen in the right half (checked on its bottom rows only). */
+function floodEnded(outer: Outer): boolean {
+  const buffer = outer.term.buffer.active;
+  const mid = Math.floor(outer.term.cols / 2);
+  for (let y = outer.term.rows - 1; y >= outer.term.rows - 6; y--) {
+    const text = buffer.getLine(buffer.viewportY + y)?.translateToString(true, mid) ?? '';
+    if (/(^|\D)2000000(\D|$)/.test(text)) return true;
+  }
+  return false;
+}
+
+interface RunResult {
+  launch: number;
+  echoIdle: number[];
+  echoFlood: number[];
+  flood: number;
+  floodBytes: number;
+  peakRss: number;
+  reset?: number[];
+}
+
+async function run(subject: Subject, withReset: boolean): Promise<RunResult> {
+  const started = performance.now();
+  const outer = subject.launch();
+  try {
+    const launch = (await outer.when(() => bothPrompts(outer), 'both prompts')) - started;
+    // The playground loads the lab files once it is open (for Ctrl-g l); let that finish.
+    await sleep(1000);
+    const echoIdle = await echoKeys(outer, 'right', (n) => n < IDLE_KEYS);
+    await sleep(100);
+
+    // Flood the right (focused) pane, then type in the left one until the flood is drained.
+    const bytesBefore = outer.bytes;
+    const floodStart = performance.now();
+    outer.type(`${FLOOD}\r`);
+    let ended = false;
+    const end = outer.when(() => floodEnded(outer), 'the flood drained', 60_000).then((at) => {
+      ended = true;
+      return at;
+    });
+    await sleep(30);
+    outer.type(subject.otherPane);
+    await sleep(30);
+    const echoFlood = await echoKeys(outer, 'left', () => !ended);
+    const flood = (await end) - floodStart;
+    const floodBytes = outer.bytes - bytesBefore;
+    await sleep(200);
+    const peakRss = treePeakRssMiB(subject.roots(outer));
+
+    const result: RunResult = { launch, echoIdle, echoFlood, flood, floodBytes, peakRss };
+    if (withReset) result.reset = await resets(outer);
+    await subject.quit(outer);
+    return result;
+  } catch (error) {
+    outer.kill();
+    if (subject.name === 'tmux') execFileSync('tmux', ['-L', TMUX_SOCKET, 'kill-server'], { stdio: 'ignore' });
+    throw error;
+  }
+}
+
+/** Ctrl-g r in the playground: the old world down, a fresh one up, to both prompts on screen. */
+async function resets(outer: Outer): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    outer.type(`echo reset-mark-${i}\r`);
+    await outer.when(() => outer.screen().includes(`reset-mark-${i}\n`) || outer.screen().includes(`reset-mark-${i} `), 'the reset marker');
+    const started = performance.now();
+    outer.type('\x07r');
+    const done = await outer.when(() => !outer.screen().includes(`reset-mark-${i}`) && bothPrompts(outer), 'prompts after the reset');
+    times.push(done - started);
+    await sleep(200);
+  }
+  return times;
+}
+
+/** CPU used by an open lab over 10 s, as a share of one core. */
+async function idleCpu(labId: string): Promise<number> {
+  const outer = new Outer({ argv: [process.execPath, 'bin/nslab.js', labId], env: NSLAB_ENV });
+  try {
+    await outer.when(() => bothPrompts(outer), 'the lab open', 30_000);
+    await sleep(3000); // first checks, titles, the UI settling
+    const before = treeCpuSeconds([outer.pid]);
+    const started = performance.now();
+    await sleep(10_000);
+    const used = treeCpuSeconds([outer.pid]) - before;
+    return (used / ((performance.now() - started) / 1000)) * 100;
+  } finally {
+    outer.type('\x07q');
+    await Promise.race([outer.exited, sleep(3000)]);
+    outer.kill();
+  }
 }
 
 /** How long a step's checks take, on the starting state and after the solution (slowest step). */
-async function checkTimes(tar: string): Promise<void> {
+async function checkTimes(tar: string): Promise<string[]> {
+  const lines: string[] = [];
   for (const lab of await loadLabs()) {
     const stage = await Stage.open(lab.start, tar, { cols: 100, rows: 30 });
     await Promise.all([stage.host.settled(2000), stage.container.settled(2000)]);
@@ -145,8 +212,9 @@ async function checkTimes(tar: string): Promise<void> {
       after.push(await medianRun(() => runChecks(step, stage)));
     }
     await stage.close();
-    console.log(`${`checks of a step, ${lab.id}`.padEnd(44)} slowest step: ${Math.max(...before).toFixed(1)} ms failing, ${Math.max(...after).toFixed(1)} ms passing`);
+    lines.push(`  ${lab.id.padEnd(22)} slowest step ${Math.max(...before).toFixed(1)} ms failing, ${Math.max(...after).toFixed(1)} ms passing`);
   }
+  return lines;
 }
 
 async function medianRun(work: () => Promise<unknown>): Promise<number> {
@@ -159,41 +227,71 @@ async function medianRun(work: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-async function doctorTimes(): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    await checkPrerequisites();
-    times.push(performance.now() - started);
-  }
-  return times;
+// ---------------------------------------------------------------------------------------
+
+const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+
+function row(name: string, unit: string, a: readonly number[], b: readonly number[] | null, digits = 0): void {
+  const ma = median(a);
+  const cell = (values: readonly number[]) => `${fmt(median(values), digits).padStart(7)} ${unit.padEnd(4)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]`;
+  const tmuxCell = b ? cell(b) : '(tmux not run)';
+  const ratio = b ? `${(ma / median(b)).toFixed(2)}×` : '';
+  console.log(`${name.padEnd(34)} ${cell(a).padEnd(28)} ${tmuxCell.padEnd(28)} ${ratio}`);
 }
 
-const rootfsStarted = performance.now();
-const image = await ensureHostRootfs();
-const rootfsMs = performance.now() - rootfsStarted;
-console.log(`nslab bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} runs each\n`);
-console.log(`container image: ${(image.bytes / 1e6).toFixed(1)} MB (${image.description}); ready in ${rootfsMs.toFixed(0)} ms`);
-line('nslab doctor (all prerequisites)', await doctorTimes());
-line('cold start, app launch to both prompts', await appColdStart());
-const stage = await stageStart(image.tarPath);
-line('stage open to both prompts', stage.total);
-line('  lab world start (level 1 + 2, rootfs)', stage.world);
-line('  container start', stage.container);
-line('reset: old world down, fresh one to both prompts', await resetTimes(image.tarPath));
-const bare: number[] = [];
-const pane: number[] = [];
-const echo: number[] = [];
-for (let i = 0; i < 3; i++) {
-  bare.push(await drainBarePty());
-  const result = await drainPane(image.tarPath);
-  pane.push(result.drain);
-  echo.push(...result.echo);
+function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
-line(`drain \`${FLOOD}\`, bare PTY`, bare);
-line(`drain \`${FLOOD}\`, lab pane (PTY+emulator)`, pane);
-line('keystroke echo in the other pane meanwhile', echo);
-await checkTimes(image.tarPath);
-line('peak RSS of the app (after 200k lines per pane)', appPeakRss, 'MB');
-console.log(`${'peak RSS of this bench process'.padEnd(44)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+
+mkdirSync(SCRATCH, { recursive: true });
+const image = await ensureHostRootfs();
+const withTmux = hasTmux();
+console.log(`nslab bench — ${new Date().toISOString()} — node ${process.version}, ${RUNS} interleaved runs (nslab, tmux, nslab, tmux, …), 160x45`);
+console.log('timed at the outer screen: the program in a PTY, its output parsed by a headless terminal\n');
+
+// Warm-up (bundle, rootfs cache, page cache), not counted.
+await run(nslab, false);
+if (withTmux) await run(tmux, false);
+
+const results: Record<'nslab' | 'tmux', RunResult[]> = { nslab: [], tmux: [] };
+for (let i = 0; i < RUNS; i++) {
+  results.nslab.push(await run(nslab, true));
+  if (withTmux) results.tmux.push(await run(tmux, false));
+}
+
+const pick = (name: 'nslab' | 'tmux', f: (r: RunResult) => number) => results[name].map(f);
+const both = (f: (r: RunResult) => number) => [pick('nslab', f), withTmux ? pick('tmux', f) : null] as const;
+const pooled = (name: 'nslab' | 'tmux', f: (r: RunResult) => number[]) => results[name].flatMap(f);
+/** Per-run percentile, so the spread shows run-to-run variation. */
+const perRun = (p: number, f: (r: RunResult) => number[]) => both((r) => percentile(f(r), p));
+
+console.log(`${'figure (median [min–max] of runs)'.padEnd(34)} ${'nslab'.padEnd(28)} ${'tmux'.padEnd(28)} nslab/tmux`);
+row(`\`${FLOOD}\` until its end is shown`, 'ms', ...both((r) => r.flood));
+row('keystroke echo p50, idle', 'ms', ...perRun(50, (r) => r.echoIdle), 1);
+row('keystroke echo p99, idle', 'ms', ...perRun(99, (r) => r.echoIdle), 1);
+row('keystroke echo p50, other pane floods', 'ms', ...perRun(50, (r) => r.echoFlood), 1);
+row('keystroke echo p99, other pane floods', 'ms', ...perRun(99, (r) => r.echoFlood), 1);
+row('peak RSS of the process tree', 'MiB', ...both((r) => r.peakRss), 1);
+row('launch to both prompts', 'ms', ...both((r) => r.launch));
+row('bytes to the outer terminal, flood', 'MB', ...both((r) => r.floodBytes / 1e6), 1);
+for (const name of withTmux ? (['nslab', 'tmux'] as const) : (['nslab'] as const)) {
+  const idle = pooled(name, (r) => r.echoIdle);
+  const flood = pooled(name, (r) => r.echoFlood);
+  console.log(`  ${name} echo, all runs pooled: idle p99 ${fmt(percentile(idle, 99), 1)} ms max ${fmt(Math.max(...idle), 1)} (n=${idle.length}); flooding p99 ${fmt(percentile(flood, 99), 1)} ms max ${fmt(Math.max(...flood), 1)} (n=${flood.length})`);
+}
+const resetTimes = pooled('nslab', (r) => r.reset ?? []);
+console.log(`\nreset (Ctrl-g r) to both prompts on screen: median ${fmt(median(resetTimes))} ms [${fmt(Math.min(...resetTimes))}–${fmt(Math.max(...resetTimes))}] (n=${resetTimes.length})`);
+
+const labs = await loadLabs();
+const cpu = await idleCpu(labs[0]!.id);
+console.log(`idle CPU of an open lab (${labs[0]!.id}) over 10 s: ${cpu.toFixed(2)} % of one core`);
+console.log('a check run, per lab:');
+for (const line of await checkTimes(image.tarPath)) console.log(line);
+
+if (process.env.BENCH_CLASSROOM !== '0') await classroom(labs[0]!.id);
 process.exit(0);

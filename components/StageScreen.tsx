@@ -4,6 +4,7 @@ import { MIN_COLUMNS, MIN_ROWS, PANE_TITLE_ROWS, type Layout } from '../src/layo
 import type { Session, SessionView } from '../src/session/session.ts';
 import { Footer } from './Footer.tsx';
 import { HelpView } from './HelpView.tsx';
+import { Inspector } from './Inspector.tsx';
 import { PaneView } from './PaneView.tsx';
 
 export interface StageScreenProps {
@@ -22,6 +23,10 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
   );
   // Every size below comes from this one layout (src/layout.ts), owned by the session.
   const { layout, stage } = view;
+  const inspecting = useSyncExternalStore(
+    (listener) => session.inspector.subscribe(listener),
+    () => session.inspector.view.mode !== null,
+  );
   const footer = <Footer prefixArmed={view.prefixArmed} layout={layout} noticeTick={view.noticeTick} />;
 
   if (layout.tooSmall) {
@@ -65,7 +70,11 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
   } else {
     body = (
       <Box>
-        {(['host', 'container'] as const).map((id) => (
+        {(['host', 'container'] as const).map((id) =>
+          inspecting && view.focus !== id ? (
+            // One title row of its own: the rest of the panes' two title rows become its rows.
+            <Inspector key={id} inspector={session.inspector} cols={layout.paneCols} rows={layout.paneRows + PANE_TITLE_ROWS - 1} />
+          ) : (
           <PaneView
             key={id}
             name={id}
@@ -75,9 +84,9 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
             exited={view.exited[id]}
             cols={layout.paneCols}
             rows={layout.paneRows}
-            frame={view.frame}
           />
-        ))}
+          ),
+        )}
       </Box>
     );
   }

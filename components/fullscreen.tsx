@@ -2,14 +2,45 @@
  * Running an Ink screen full-screen: alternate screen, raw keys to the session, resizes, and
  * the terminal restored on every way out but SIGKILL (which the kernel-owned lab lifetime
  * covers for the lab itself).
+ *
+ * Ink never writes to the terminal itself. It renders into a sink (debug mode: every commit
+ * writes its whole frame, unthrottled, no erasing), and the ScreenWriter puts that frame and
+ * the panes' rows on the terminal, writing only what changed (src/term/screen-writer.ts).
+ * Pane output does not go through React at all.
  */
+import { EventEmitter } from 'node:events';
 import type { ReactElement } from 'react';
 import { render } from 'ink';
-import { MAX_FPS } from '../src/session/session.ts';
+import { ScreenWriter } from '../src/term/screen-writer.ts';
+import { ScreenWriterContext } from './PaneView.tsx';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
-const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?25h\x1b[?1049l';
+
+/**
+ * What Ink takes for its stdout: sized like the terminal, each write one whole frame (debug
+ * mode). Ink's other writes (cli-cursor's show/hide on unmount) are not frames; the
+ * ScreenWriter owns the cursor.
+ */
+class InkSink extends EventEmitter {
+  isTTY = true;
+  constructor(
+    public columns: number,
+    public rows: number,
+    private readonly onFrame: (frame: string) => void,
+  ) {
+    super();
+  }
+  write(data: string): boolean {
+    if (!/^\x1b\[\?25[hl]$/.test(data)) this.onFrame(data);
+    return true;
+  }
+  resize(columns: number, rows: number): void {
+    this.columns = columns;
+    this.rows = rows;
+    this.emit('resize');
+  }
+}
 
 export interface FullscreenHandle {
   /** Tears the screen down and restores the terminal; idempotent. */
@@ -32,24 +63,31 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   const onData = (chunk: string) => options.onInput(chunk);
   stdin.on('data', onData);
   stdin.resume();
-  // Ink clears its previous frame only when the terminal gets narrower; when it gets shorter,
-  // lines of the old frame would stay on screen. Start every resize from a clean screen.
+  const writer = new ScreenWriter((data) => stdout.write(data), stdout.rows ?? 24);
+  const sink = new InkSink(stdout.columns ?? 80, stdout.rows ?? 24, (frame) => writer.setInkFrame(frame));
   const onResize = () => {
-    ink.clear();
-    stdout.write(CLEAR_SCREEN);
+    writer.resize(stdout.rows ?? 24);
+    sink.resize(stdout.columns ?? 80, stdout.rows ?? 24);
     options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
   };
   stdout.on('resize', onResize);
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const signal of signals) process.on(signal, options.onSignal);
 
-  // Keys never reach Ink (useInput loses ESC, F-keys and Alt); Ink only draws.
-  const ink = render(element, { exitOnCtrlC: false, patchConsole: false, maxFps: MAX_FPS });
+  // Keys never reach Ink (useInput loses ESC, F-keys and Alt); Ink only lays out and draws.
+  const wrap = (el: ReactElement) => <ScreenWriterContext.Provider value={writer}>{el}</ScreenWriterContext.Provider>;
+  const ink = render(wrap(element), {
+    stdout: sink as unknown as NodeJS.WriteStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
 
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
+    writer.dispose();
     ink.unmount();
     stdin.off('data', onData);
     stdout.off('resize', onResize);
@@ -66,5 +104,5 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
     process.stderr.write(`nslab crashed: ${process.env.NSLAB_DEBUG ? error.stack : error.message}\nThe lab world is gone with it; nothing was left on this machine.\n`);
     process.exit(70); // EX_SOFTWARE
   });
-  return { restore, rerender: (next) => ink.rerender(next) };
+  return { restore, rerender: (next) => ink.rerender(wrap(next)) };
 }

@@ -1,6 +1,7 @@
 /** The full-screen app wired to the terminal: `nslab`, `nslab <lab-id>`, `nslab play`. */
 import type { Lab } from '../src/labs/types.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
+import { EventLog } from '../src/report/event-log.ts';
 import { Navigator } from '../src/navigator.ts';
 import type { Stage } from '../src/world/stage.ts';
 import { App } from './App.tsx';
@@ -17,7 +18,9 @@ export type Start =
 export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, notice: string | null = null): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
   // The playground opens without waiting for the lab files; everything else starts from them.
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, new ProgressStore(), rootfsTar, size, { notice });
+  const store = new ProgressStore();
+  const log = new EventLog(store.dir);
+  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, (event) => log.append(event), { notice });
   if (start.kind === 'play') void labs.then((loaded) => navigator.setLabs(loaded), () => {});
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));

@@ -193,6 +193,30 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('report')
+    .description('for graders: each lab\'s steps, when they passed, what the kernel showed, hints and solutions used')
+    .addOption(new Option('--json', 'versioned JSON').conflicts(['junit', 'tap']))
+    .addOption(new Option('--junit', 'JUnit XML, one testcase per step').conflicts(['tap']))
+    .option('--tap', 'TAP version 14')
+    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean }) => {
+      const labs = await loadLabs();
+      const { runReport } = await import('./report/commands.ts');
+      runReport(labs, options.json ? 'json' : options.junit ? 'junit' : options.tap ? 'tap' : 'text');
+    });
+
+  program
+    .command('reset')
+    .description('forget your progress in a lab (or --all); asks first')
+    .argument('[lab-id]', 'the lab to reset')
+    .option('--all', 'every lab')
+    .option('--yes', 'do not ask (for scripts)')
+    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean }) => {
+      const labs = await loadLabs();
+      const { runReset } = await import('./report/commands.ts');
+      await runReset(labs, { labId, ...options });
+    });
+
+  program
     .command('doctor')
     .description('check what nslab needs from this machine, and how to fix what is missing')
     .action(async () => {

@@ -4,7 +4,7 @@
  *
  * Each item says what was found and, when it is missing, the command that fixes it on a Debian
  * family system. `required: false` items only disable one lab (ping: the veth lab; cc: the
- * chroot-escape lab's escape program).
+ * chroot-escape lab's escape program, and nslab's own ping on a machine without iputils ping).
  */
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
@@ -15,6 +15,7 @@ import { PrerequisiteError } from './errors.ts';
 import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
 import { labIdentity } from './world/identity.ts';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.ts';
+import { PING_DESCRIPTION } from './rootfs/build.ts';
 
 export interface Prerequisite {
   id: string;
@@ -97,7 +98,7 @@ const TOOLS: ToolSpec[] = [
     versionArgs: ['-V'],
     expect: /./,
     version: firstLine,
-    fix: 'sudo apt-get install iputils-ping',
+    fix: 'sudo apt-get install gcc (nslab then builds its own ping), or sudo apt-get install iputils-ping',
     required: false,
     neededFor: 'the veth lab',
   },
@@ -287,9 +288,22 @@ export async function checkPrerequisites(opts: DoctorOptions = {}): Promise<Prer
     checkUserNamespaces(dirs, env, timeoutMs, opts.sysctlDir ?? '/proc/sys'),
     ...TOOLS.map((t) => checkTool(t, dirs, where, env, timeoutMs)),
   ]);
-  const list = [checkKernel(), userns!, ...tools];
+  const list = [checkKernel(), userns!, ...tools.map((t) => (t.id === 'ping' ? whichPing(t, tools) : t))];
   if (opts.terminal) list.push(checkTerminal(opts.terminal));
   return list;
+}
+
+/**
+ * Which ping the labs use: the machine's (copied into the container), or, where there is none,
+ * nslab's own, which the rootfs build compiles from assets/ping.c when there is a C compiler
+ * (src/rootfs/build.ts).
+ */
+function whichPing(ping: Prerequisite, tools: readonly Prerequisite[]): Prerequisite {
+  if (ping.ok) return { ...ping, found: `${ping.found}; the labs use this machine's ping` };
+  const cc = tools.find((t) => t.id === 'cc');
+  if (!cc?.ok) return { ...ping, found: `${ping.found}, and no C compiler to build nslab's own` };
+  const { fix: _unused, ...rest } = ping;
+  return { ...rest, ok: true, found: `no iputils ping here; the labs use nslab's own, built with cc from ${PING_DESCRIPTION}` };
 }
 
 export function formatReport(list: readonly Prerequisite[]): string {

@@ -5,6 +5,7 @@
 import { LabController } from './labs/lab-session.ts';
 import type { Progress, ProgressStore } from './labs/progress.ts';
 import type { Lab } from './labs/types.ts';
+import type { EventBody } from './report/event-log.ts';
 import { Session } from './session/session.ts';
 import { PLAYGROUND, type Stage } from './world/stage.ts';
 
@@ -35,6 +36,8 @@ export class Navigator {
     private readonly store: ProgressStore,
     private readonly rootfsTar: string,
     size: { columns: number; rows: number },
+    /** Where a lab tells what happened: the event log, and a recording's markers. */
+    private readonly events: (event: EventBody) => void = () => {},
     options: { notice?: string | null } = {},
   ) {
     const { progress, warning } = this.loadProgress();
@@ -67,7 +70,7 @@ export class Navigator {
     if (!lab) return;
     const previous = this.state.screen;
     const session = this.newSession(true);
-    const controller = new LabController(lab, session, this.store);
+    const controller = new LabController(lab, session, this.store, this.events);
     this.update({ screen: { kind: 'lab', lab: controller, session } });
     await closeScreen(previous);
     await controller.open(prepared);

@@ -99,6 +99,11 @@ describe('doctor on this machine', () => {
     for (const id of TOOL_IDS) {
       const p = items.get(id)!;
       const where = commandV(id);
+      if (id === 'ping' && where === null && commandV('cc') !== null) {
+        // No iputils ping: nslab's own is used, and doctor says so.
+        expect(p).toMatchObject({ ok: true, found: expect.stringMatching(/^no iputils ping here; the labs use nslab's own, built with cc from assets\/ping\.c/) });
+        continue;
+      }
       expect(p.ok, id).toBe(where !== null);
       if (where) expect(p.found.startsWith(`${where}, `), `${id}: ${p.found}`).toBe(true);
       else expect(p.fix, id).toMatch(/^sudo apt-get install /);
@@ -155,8 +160,8 @@ describe('doctor on a machine without the tools', () => {
     expect(items.get('unshare')!.fix).toBe('sudo apt-get install util-linux mount');
     expect(items.get('pivot_root')!.fix).toBe('sudo apt-get install util-linux mount');
     expect(items.get('ip')!.fix).toBe('sudo apt-get install iproute2');
-    expect(items.get('ping')!.fix).toBe('sudo apt-get install iputils-ping');
-    expect(items.get('ping')!.found).toMatch(/only the veth lab needs it/);
+    expect(items.get('ping')!.fix).toBe('sudo apt-get install gcc (nslab then builds its own ping), or sudo apt-get install iputils-ping');
+    expect(items.get('ping')!.found).toMatch(/only the veth lab needs it\), and no C compiler to build nslab's own$/);
     expect(items.get('tar')!.fix).toBe('sudo apt-get install tar');
     expect(items.get('userns')).toMatchObject({ ok: false, found: 'cannot check: unshare is missing' });
     const report = formatReport([...items.values()]);
@@ -186,6 +191,18 @@ describe('doctor on a machine without the tools', () => {
     await expect(assertPrerequisites({ path: bin })).rejects.toThrow(
       new PrerequisiteError(`cannot start: ip (iproute2) is missing (not found in ${bin}).`, HINT),
     );
+  });
+
+  it('which ping: the machine\'s when there is one, else nslab\'s own when cc can build it', async () => {
+    const withPing = binDir([], { ping: 'echo "ping from iputils 20221126"', cc: 'echo "cc (Debian 12.2.0-14) 12.2.0"' });
+    expect(byId(await checkPrerequisites({ path: withPing })).get('ping')).toMatchObject({
+      ok: true,
+      found: `${withPing}/ping, ping from iputils 20221126; the labs use this machine's ping`,
+    });
+    const ccOnly = binDir([], { cc: 'echo "cc (Debian 12.2.0-14) 12.2.0"' });
+    const own = byId(await checkPrerequisites({ path: ccOnly })).get('ping')!;
+    expect(own).toMatchObject({ ok: true, found: expect.stringContaining("the labs use nslab's own, built with cc from assets/ping.c") });
+    expect(own.fix).toBeUndefined();
   });
 
   it('a tool that is not the expected implementation is reported', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KEYMAP } from '../src/keymap.ts';
-import { type KeyAction, PREFIX, PrefixKeyMachine, encodeForPane } from '../src/term/keys.ts';
+import { type KeyAction, PASTE_IDLE_MS, PREFIX, PrefixKeyMachine, encodeForPane } from '../src/term/keys.ts';
 
 const pane = (data: string): KeyAction => ({ kind: 'pane', data });
 const cmd = (command: string, key: string): KeyAction => ({ kind: 'command', command, key }) as KeyAction;
@@ -67,7 +67,7 @@ describe('PrefixKeyMachine: bindings', () => {
     expect(new PrefixKeyMachine().feed('ab\x07\x07cd')).toEqual([pane('ab\x07cd')]);
   });
 
-  it.each(['x', 'Q', 'H', ' ', '\r', '\x1b', '1'])('any other key (%j) is an unknown command', (key) => {
+  it.each(['x', 'Q', 'H', ' ', '\r', '\x1b', '0'])('any other key (%j) is an unknown command', (key) => {
     const m = new PrefixKeyMachine();
     expect(m.feed(PREFIX + key)).toEqual([cmd('unknown', key)]);
     expect(m.armed).toBe(false);
@@ -272,5 +272,30 @@ describe('encodeForPane', () => {
   ])('leaves %s unchanged in both modes', (_name, data) => {
     expect(encodeForPane(data, true)).toBe(data);
     expect(encodeForPane(data, false)).toBe(data);
+  });
+});
+
+describe('PrefixKeyMachine: a paste start without an end (issue 9, finding 7)', () => {
+  it('a lone paste start cannot disable the prefix: after a pause, Ctrl-g q quits', () => {
+    let now = 1_000;
+    const m = new PrefixKeyMachine({ now: () => now });
+    expect(m.feed(PASTE_START)).toEqual([pane(PASTE_START)]);
+    expect(m.inPaste).toBe(true);
+    now += 50; // still the same burst: pasted text
+    expect(m.feed('\x07q')).toEqual([pane('\x07q')]);
+    now += PASTE_IDLE_MS + 1; // the user pauses, then presses the prefix
+    expect(m.feed('\x07')).toEqual([]);
+    expect(m.armed).toBe(true);
+    expect(m.feed('q')).toEqual([cmd('quit', 'q')]);
+  });
+
+  it('every command key works after an unterminated paste, typed one key a chunk', () => {
+    let now = 0;
+    const m = new PrefixKeyMachine({ now: () => now });
+    for (const byte of PASTE_START) m.feed(byte); // typed by hand, one byte at a time
+    for (const [key, command] of [['h', 'hint'], ['?', 'help'], ['r', 'reset'], ['\t', 'switch-focus'], ['q', 'quit']] as const) {
+      now += 1_000;
+      expect(feedAll(m, PREFIX, key)).toEqual([cmd(command, key)]);
+    }
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { list } from 'tar';
-import { ROOTFS_REQUIRED_TOOLS, ROOTFS_TOOLS, ensureHostRootfs } from '../src/rootfs/build.ts';
+import { ROOTFS_REQUIRED_TOOLS, ROOTFS_TOOLS, SEED_PATHS, ensureHostRootfs } from '../src/rootfs/build.ts';
 import { defaultCacheDir, type RootfsImage } from '../src/rootfs/cache.ts';
 import { readInterpreter } from '../src/rootfs/elf.ts';
 
@@ -117,7 +117,7 @@ describe('host rootfs build', () => {
       const host = hostTool(tool);
       if (!host) {
         expect(ROOTFS_REQUIRED_TOOLS, `required tool ${tool} is missing on this machine`).not.toContain(tool);
-        expect(image.description).toContain(tool === 'ping' ? 'no ping' : tool);
+        expect(image.description).toMatch(tool === 'ping' ? /ping: nslab's own|No ping/ : new RegExp(`left out: .*${tool}`));
         continue;
       }
       const found = resolveIn(entries, host);
@@ -178,6 +178,36 @@ describe('host rootfs build', () => {
       const a = names[i - 1]!;
       const b = names[i]!;
       if (posix.dirname(a) === posix.dirname(b)) expect(a < b, `${a} before ${b}`).toBe(true);
+    }
+  });
+
+  it('every path the tutorials type resolves to its tool (/sbin/ip, /usr/sbin/chroot, /bin/ping...)', () => {
+    for (const [tool, paths] of Object.entries(SEED_PATHS)) {
+      const host = hostTool(tool);
+      const inTree = host ? resolveIn(entries, host) : tool === 'ping' ? resolveIn(entries, '/usr/bin/ping') : undefined;
+      for (const path of paths) {
+        if (!inTree) {
+          expect(resolveIn(entries, path), `${path}: ${tool} is not in the rootfs`).toBeUndefined();
+          continue;
+        }
+        expect(resolveIn(entries, path)?.path, path).toBe(inTree.path);
+      }
+    }
+    for (const tool of ['top', 'pkill', 'pidof', 'findmnt', 'hostname', 'sh']) {
+      if (hostTool(tool)) expect(resolveIn(entries, `/usr/bin/${tool}`)?.entry.type, tool).toBe('File');
+    }
+  });
+
+  it.runIf(hasCc)('without a ping on the machine, /bin/ping is nslab\'s own, compiled from assets/ping.c', async () => {
+    const own = await ensureHostRootfs({ cacheDir, without: ['ping'] });
+    const ownEntries = await listTar(own.tarPath);
+    expect(resolveIn(ownEntries, '/bin/ping')?.path).toBe('usr/libexec/nslab/ping');
+    expect(ownEntries.get('usr/bin/ping')).toMatchObject({ type: 'SymbolicLink', linkpath: '../libexec/nslab/ping' });
+    expect(own.description).toContain("ping: nslab's own (assets/ping.c");
+    if (hostTool('ping')) {
+      // The machine's ping wins when there is one, and nslab's is then not built at all.
+      expect(resolveIn(entries, '/bin/ping')?.path).not.toBe('usr/libexec/nslab/ping');
+      expect(entries.has('usr/libexec/nslab/ping')).toBe(false);
     }
   });
 

@@ -3,13 +3,15 @@
 # private mount namespace (util-linux unshare makes it private by default, so nothing
 # below propagates to the real machine). It assembles the lab host's root on a tmpfs,
 # pivots into it, extracts the container rootfs from stdin, then creates level 2.
-# Environment: NSLAB_LABHOST, the level-2 (lab host) script.
+# Environment: NSLAB_LABHOST, the level-2 (lab host) script; NSLAB_INIT_FD, NSLAB_NPROC,
+# NSLAB_NICE and NSLAB_TMPFS_SIZE from src/world/limits.ts and init-binary.ts.
 set -eu
 unset NSLAB_LEVEL1
 
-# A tmpfs over /tmp is visible only in this mount namespace; it becomes the new root.
+# A tmpfs over /tmp is visible only in this mount namespace; it becomes the new root. It may
+# be as big as the lab's memory limit (NSLAB_TMPFS_SIZE): its pages count against that anyway.
 new_root=/tmp
-mount -t tmpfs -o mode=0755,size=1g nslab-root "$new_root"
+mount -t tmpfs -o "mode=0755,size=${NSLAB_TMPFS_SIZE:-1g}" nslab-root "$new_root"
 cd "$new_root"
 mkdir -p usr etc proc dev sys tmp var/tmp root home mnt srv run labs/rootfs old_root
 chmod 1777 tmp var/tmp
@@ -61,6 +63,14 @@ rmdir /old_root
 tar -x -f - -C /labs/rootfs --no-same-owner
 exec </dev/null
 
+# A machine without iputils ping: nslab built its own into the rootfs (src/rootfs/build.ts);
+# the lab host gets a copy on its PATH (/labs/bin, see labEnvironment in src/world/world.ts),
+# since its /usr is the machine's own, read-only.
+if ! command -v ping >/dev/null 2>&1 && [ -f /labs/rootfs/usr/libexec/nslab/ping ] && [ ! -L /labs/rootfs/usr/libexec/nslab/ping ]; then
+  mkdir -p /labs/bin
+  cp /labs/rootfs/usr/libexec/nslab/ping /labs/bin/ping
+fi
+
 # One prompt for both panes, coloured by hostname so "host" and "container" stand apart.
 # Kept in ~/.bashrc rather than an exported PS1, which sh(1) would print with raw escapes.
 mkdir -p /labs/rootfs/root
@@ -74,5 +84,19 @@ cp /root/.bashrc /labs/rootfs/root/.bashrc
 # Level 2: the lab host. Its own user namespace locks the binds above; its own net, uts,
 # ipc, pid and cgroup namespaces must be owned by that user namespace so lab root can set
 # the hostname and configure links (they would be EPERM if owned by level 1).
+# NSLAB_INIT_FD names the fd of nslab-init (assets/world/nslab-init.c), which does what the
+# unshare below does and also leaves level 1 non-dumpable and holding no fd of nslab's.
+# NSLAB_NPROC caps processes and threads; set here, before level 2 exists, lab root cannot
+# raise it for the user namespaces below (the C file cites the kernel rule).
+init_fd=${NSLAB_INIT_FD:-}
+nproc=${NSLAB_NPROC:-0}
+nice_value=${NSLAB_NICE:-0}
+unset NSLAB_INIT_FD NSLAB_NPROC NSLAB_NICE
+if [ -n "$init_fd" ]; then
+  exec "/proc/self/fd/$init_fd" --nproc "$nproc" --nice "$nice_value" -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost
+fi
+# Without a C compiler: the same limits, but level 1 stays dumpable (`nslab doctor` says so).
+if [ "$nproc" -gt 0 ]; then ulimit -p "$nproc"; fi
+if [ "$nice_value" -gt 0 ]; then renice -n "$nice_value" -p $$ >/dev/null; fi
 exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup \
   --fork --kill-child -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost

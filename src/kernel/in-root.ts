@@ -13,15 +13,28 @@
  * directory listings) are read only when the process itself could read them: owner, group or
  * other read permission for its filesystem uid and gid, as the kernel's DAC check would
  * (supplementary groups and ACLs ignored: that only ever refuses more).
+ *
+ * And no read may block or run away. The lab decides what sits where a check reads: a FIFO
+ * (open(2) of one for reading blocks until a writer appears, and a writer can then feed nslab
+ * forever), a character device (`ln -s /dev/zero`, or a bind of it), a socket, a huge file. So
+ * the path is first opened O_PATH, which never opens the file itself (open(2): "the file itself
+ * is not opened"), and fstat'ed: contents are read only from a regular file (a directory, for a
+ * listing), reopened through our own /proc/self/fd with O_NONBLOCK, and at most
+ * LAB_FILE_LIMIT bytes of it (src/kernel/read-limited.ts). Regular files on the filesystems a
+ * lab can mount (tmpfs, proc, sysfs, overlay, binds of its own files) do not block on read; FUSE
+ * could, but the lab has no /dev/fuse and mknod(2) is refused in a user namespace.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, readdirSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, opendirSync, openSync, type BigIntStats } from 'node:fs';
 import { RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, openat2, readlinkFd } from '../../native/libc.ts';
 import { readStatus } from './proc.ts';
+import { LAB_FILE_LIMIT, readAtMost } from './read-limited.ts';
 
 /** open(2) O_PATH: a handle to the file itself, enough for fstat and readlinkat. */
 const O_PATH = 0o10000000;
 /** open(2) O_CLOEXEC (Node does not export it): no child process may inherit these fds. */
 const O_CLOEXEC = 0o2000000;
+/** At most this many entries in a directory listing; a larger directory is "unreadable". */
+export const LIST_LIMIT = 65_536;
 
 /** Whether a process with filesystem `uid`/`gid` may read (and, for a directory, search) the file. */
 function readableBy(st: BigIntStats, uid: number, gid: number): boolean {
@@ -31,22 +44,35 @@ function readableBy(st: BigIntStats, uid: number, gid: number): boolean {
   return (st.mode & need) === need;
 }
 
-function withFileAs<T>(pid: number, path: string, flags: number, use: (fd: number) => T, checkReadable = true): T | null {
+/** What a caller wants from the file: its contents (a regular file / a directory) or only its inode. */
+type Want = 'file' | 'directory' | 'inode';
+
+/**
+ * Opens `path` O_PATH inside the root of process `pid` (see the top of this file), checks its
+ * type and, for contents, the process's read permission, and hands `use` the O_PATH fd and its
+ * stat. null when the process is gone, the path does not resolve inside its root, or the file
+ * is not what was wanted.
+ */
+function withFileAs<T>(pid: number, path: string, want: Want, follow: boolean, use: (fd: number, st: BigIntStats) => T): T | null {
   const status = readStatus(pid);
   const fsuid = status?.uid[3];
   const fsgid = status?.gid[3];
   if (fsuid === undefined || fsgid === undefined) return null;
   let root: number;
   try {
-    root = openSync(`/proc/${pid}/root`, constants.O_RDONLY | constants.O_DIRECTORY);
+    root = openSync(`/proc/${pid}/root`, O_PATH | constants.O_DIRECTORY);
   } catch {
     return null; // the process is gone, or is not ours to look into
   }
   try {
-    const fd = openat2(root, path, flags | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    const flags = O_PATH | O_CLOEXEC | (follow ? 0 : constants.O_NOFOLLOW);
+    const fd = openat2(root, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
     try {
-      if (checkReadable && !readableBy(fstatSync(fd, { bigint: true }), fsuid, fsgid)) return null;
-      return use(fd);
+      const st = fstatSync(fd, { bigint: true });
+      if (want === 'file' && !st.isFile()) return null;
+      if (want === 'directory' && !st.isDirectory()) return null;
+      if (want !== 'inode' && !readableBy(st, fsuid, fsgid)) return null;
+      return use(fd, st);
     } finally {
       closeSync(fd);
     }
@@ -57,28 +83,63 @@ function withFileAs<T>(pid: number, path: string, flags: number, use: (fd: numbe
   }
 }
 
-/** The text of `path` as process `pid` sees it, or null. */
-export function readFileAs(pid: number, path: string): string | null {
-  return withFileAs(pid, path, constants.O_RDONLY, (fd) => readFileSync(fd, 'utf8'));
+/** Reopens an O_PATH fd for reading: through our own /proc/self/fd, never blocking. */
+function reopen(fd: number, st: BigIntStats, extra = 0): number {
+  const readable = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | extra);
+  const again = fstatSync(readable, { bigint: true });
+  if (again.dev !== st.dev || again.ino !== st.ino) {
+    closeSync(readable);
+    throw new Error('the file changed under its fd'); // cannot happen: the same open file; cheap to be sure
+  }
+  return readable;
+}
+
+/** The text of `path` as process `pid` sees it: a regular file of at most `limit` bytes it may read; else null. */
+export function readFileAs(pid: number, path: string, limit = LAB_FILE_LIMIT): string | null {
+  return withFileAs(pid, path, 'file', true, (fd, st) => {
+    const readable = reopen(fd, st);
+    try {
+      return readAtMost(readable, limit)?.toString('utf8') ?? null;
+    } finally {
+      closeSync(readable);
+    }
+  });
 }
 
 /** stat(2) of `path` as process `pid` sees it (symlinks followed, inside its root), or null. */
 export function statAs(pid: number, path: string): BigIntStats | null {
   // Metadata only, as stat(2) needs no read permission on the file itself.
-  return withFileAs(pid, path, O_PATH, (fd) => fstatSync(fd, { bigint: true }), false);
+  return withFileAs(pid, path, 'inode', true, (_fd, st) => st);
 }
 
 export function existsAs(pid: number, path: string): boolean {
   return statAs(pid, path) !== null;
 }
 
-/** The entries of directory `path` as process `pid` sees it, or null. */
+/** The entries of directory `path` as process `pid` sees it (at most LIST_LIMIT), or null. */
 export function listAs(pid: number, path: string): string[] | null {
-  // readdir through our own fd: /proc/self/fd/<n> is the directory already opened.
-  return withFileAs(pid, path, constants.O_RDONLY | constants.O_DIRECTORY, (fd) => readdirSync(`/proc/self/fd/${fd}`));
+  return withFileAs(pid, path, 'directory', true, (fd, st) => {
+    const readable = reopen(fd, st, constants.O_DIRECTORY);
+    try {
+      // readdir through our own fd: /proc/self/fd/<n> is the directory already opened.
+      const dir = opendirSync(`/proc/self/fd/${readable}`);
+      try {
+        const names: string[] = [];
+        for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+          if (names.length === LIST_LIMIT) return null;
+          names.push(entry.name);
+        }
+        return names;
+      } finally {
+        dir.closeSync();
+      }
+    } finally {
+      closeSync(readable);
+    }
+  });
 }
 
 /** The target of the symlink `path` (not followed) as process `pid` sees it, or null. */
 export function readlinkAs(pid: number, path: string): string | null {
-  return withFileAs(pid, path, O_PATH | constants.O_NOFOLLOW, readlinkFd, false);
+  return withFileAs(pid, path, 'inode', false, (fd, st) => (st.isSymbolicLink() ? readlinkFd(fd) : null));
 }

@@ -10,8 +10,9 @@
  * Any other failure (EACCES/EPERM: a process of another user) is a ProcAccessError, so a check
  * can tell "the process is gone" from "nslab may not look at it".
  */
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { NslabError } from '../errors.ts';
+import { PROC_FILE_LIMIT, readAtMost } from './read-limited.ts';
 
 /** /proc refused to show something about a live process (not "the process is gone"). */
 export class ProcAccessError extends NslabError {
@@ -21,6 +22,21 @@ export class ProcAccessError extends NslabError {
     readonly code: string,
   ) {
     super(`Cannot read ${path} (${code}).`, 'nslab can only inspect processes of the user it runs as.');
+  }
+}
+
+/**
+ * A /proc file of a lab process is larger than nslab reads (src/kernel/read-limited.ts): the
+ * lab made it so (100 000 mounts, a million routes). Thrown, not truncated, so no check decides
+ * on half a mount table.
+ */
+export class ProcTooLargeError extends NslabError {
+  override readonly name = 'ProcTooLargeError';
+  constructor(
+    readonly path: string,
+    readonly limit: number,
+  ) {
+    super(`${path} is larger than ${limit >> 20} MiB; nslab does not read it.`, 'Something in the lab made it huge (many mounts or routes); Ctrl-g r starts a fresh lab world.');
   }
 }
 
@@ -40,15 +56,28 @@ export function procRead<T>(path: string, read: (path: string) => T, extraGoneCo
   try {
     return read(path);
   } catch (err) {
+    if (err instanceof ProcTooLargeError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
     if (GONE_CODES.has(code) || extraGoneCodes.includes(code)) return null;
     throw new ProcAccessError(path, code);
   }
 }
 
-/** The text of /proc/<pid>/<rel>, or null when the process is gone. */
-export function readProcText(pid: number, rel: string, extraGoneCodes: readonly string[] = []): string | null {
-  return procRead(procPath(pid, rel), (p) => readFileSync(p, 'utf8'), extraGoneCodes);
+/**
+ * The text of /proc/<pid>/<rel>, or null when the process is gone. At most `limit` bytes: a
+ * larger file is a ProcTooLargeError.
+ */
+export function readProcText(pid: number, rel: string, extraGoneCodes: readonly string[] = [], limit = PROC_FILE_LIMIT): string | null {
+  return procRead(procPath(pid, rel), (path) => {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      const bytes = readAtMost(fd, limit);
+      if (bytes === null) throw new ProcTooLargeError(path, limit);
+      return bytes.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }, extraGoneCodes);
 }
 
 /** readlink of /proc/<pid>/<rel>, or null when the process (or the link's target) is gone. */

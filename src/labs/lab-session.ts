@@ -19,6 +19,7 @@ import type { Stage } from '../world/stage.ts';
 import { panelRowsNeeded, panelText, panelWindow } from './panel.ts';
 import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
 import type { LabProgress, ProgressStore } from './progress.ts';
+import type { EventBody } from '../report/event-log.ts';
 import type { Lab, PaneName, Step } from './types.ts';
 
 export interface LabView {
@@ -73,6 +74,8 @@ export class LabController {
     readonly lab: Lab,
     readonly session: Session,
     private readonly store: ProgressStore,
+    /** Where steps passed, hints and solutions shown and resets are told (the event log, a recording). */
+    private readonly events: (event: EventBody) => void = () => {},
   ) {
     this.state = {
       lab,
@@ -195,15 +198,17 @@ export class LabController {
     for (const r of counted) if (r.pass) this.greenSeen.add(r.id);
     const undone = counted.filter((r) => !r.pass && this.greenSeen.has(r.id)).map((r) => r.id);
     this.update({ results, defects, undone, lostShell: this.lostShell(), checkMs: Math.round(performance.now() - started) });
-    if (counted.length > 0 && counted.every((r) => r.pass)) this.advance(stage);
+    if (counted.length > 0 && counted.every((r) => r.pass)) this.advance(stage, step, results);
   }
 
-  private advance(stage: Stage): void {
+  private advance(stage: Stage, step: Step, results: readonly CheckOutcome[]): void {
     const next = this.state.stepIndex + 1;
     const complete = next >= this.lab.steps.length;
     this.witness(this.state.stepIndex, stage);
     this.record(next, complete);
     this.greenSeen.clear();
+    const findings = results.map(({ id, title, pass, found }) => ({ id, title, pass, found }));
+    this.tell({ type: 'step-passed', lab: this.lab.id, step: next - 1, stepId: step.id, findings });
     if (complete) {
       this.update({ complete: true, panelOffset: 0 });
       this.session.setNotice(`Lab complete: ${this.lab.title}. Ctrl-g l for the lab list.`);
@@ -242,12 +247,21 @@ export class LabController {
   private command(command: KeyCommand): void {
     const step = this.step;
     switch (command) {
-      case 'hint':
-        if (step) this.update({ hintsShown: Math.min(step.hints.length, this.state.hintsShown + 1) });
+      case 'hint': {
+        if (!step || this.state.hintsShown >= step.hints.length) return;
+        const hint = this.state.hintsShown + 1;
+        this.update({ hintsShown: hint });
+        this.tell({ type: 'hint-shown', lab: this.lab.id, step: this.state.stepIndex, stepId: step.id, hint });
         return;
-      case 'solution':
-        this.update({ solution: this.state.solution === 'hidden' ? 'confirm' : 'shown' });
+      }
+      case 'solution': {
+        const solution = this.state.solution === 'hidden' ? 'confirm' : 'shown';
+        if (step && solution === 'shown' && this.state.solution !== 'shown') {
+          this.tell({ type: 'solution-shown', lab: this.lab.id, step: this.state.stepIndex, stepId: step.id });
+        }
+        this.update({ solution });
         return;
+      }
       case 'panel-full':
         this.update({ panelFull: !this.state.panelFull });
         return;
@@ -258,6 +272,7 @@ export class LabController {
         this.scrollPanel(-this.session.panelPage());
         return;
       case 'reset':
+        this.tell({ type: 'reset', lab: this.lab.id, scope: 'world' });
         this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null, defects: [], undone: [], lostShell: null, panelOffset: 0 });
         this.session.setNotice('A fresh lab world, in the lab\'s starting state.');
         this.record(0, false);
@@ -302,6 +317,15 @@ export class LabController {
       this.session.setAlert(null);
     } catch (error) {
       this.session.setAlert(`Your progress was NOT saved: ${(error as Error).message}`);
+    }
+  }
+
+  /** Tells the event sinks; a log that cannot be written is shown, the lab goes on. */
+  private tell(event: EventBody): void {
+    try {
+      this.events(event);
+    } catch (error) {
+      this.session.setNotice(`The event log could not be written: ${(error as Error).message}`);
     }
   }
 

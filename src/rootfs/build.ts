@@ -4,7 +4,10 @@
  * Each tool is copied with every library its dynamic loader lists (and the loader itself) into
  * a merged-/usr tree (bin, sbin, lib, lib64 are symlinks into usr/), plus a minimal /etc, empty
  * mount points, a few terminfo entries for top and less, and the chroot escape demo compiled
- * from assets/escape.c. The result is packed into the cache as a sanitized tar; the key covers
+ * from assets/escape.c. A machine without iputils ping gets nslab's own (assets/ping.c, compiled
+ * the same way), so the veth lab never depends on a package. The paths the tutorials type
+ * (/bin/ping, /sbin/ip, /usr/sbin/chroot...) all resolve, whatever directory the machine keeps
+ * each tool in. The result is packed into the cache as a sanitized tar; the key covers
  * the tool list and each binary's identity, so a second start reuses it in a few milliseconds.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { basename, delimiter, dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { NslabError } from '../errors.ts';
 import { ASSETS_DIR } from '../paths.ts';
@@ -29,7 +32,7 @@ import {
   type RootfsImage,
 } from './cache.ts';
 import { readInterpreter } from './elf.ts';
-import { HostCopier } from './host-copy.ts';
+import { HostCopier, toRootfsPath } from './host-copy.ts';
 
 export type { RootfsImage } from './cache.ts';
 
@@ -41,9 +44,12 @@ export const ROOTFS_REQUIRED_TOOLS: readonly string[] = [
   'pivot_root', 'unshare', 'nsenter', 'hostname', 'ip', 'kill', 'sleep', 'grep', 'readlink', 'id',
 ];
 
-/** Copied when present; `ping` is missing on a fresh Debian (package iputils-ping). */
+/**
+ * Copied when present. `ping` is missing on a fresh Debian (package iputils-ping): then nslab
+ * compiles its own from assets/ping.c.
+ */
 export const ROOTFS_OPTIONAL_TOOLS: readonly string[] = [
-  'ping', 'bash', 'env', 'stat', 'top', 'less', 'mv', 'cp', 'rm', 'ln', 'head', 'tail', 'wc', 'tr',
+  'ping', 'bash', 'env', 'stat', 'top', 'less', 'pidof', 'pkill', 'pgrep', 'mv', 'cp', 'rm', 'ln', 'head', 'tail', 'wc', 'tr',
   'sed', 'uname', 'df', 'nproc', 'setpriv', 'tree', 'true', 'false', 'test', '[',
   // Handy for the labs: namespaces, mounts, capabilities. (Not ss: its libtirpc pulls in
   // Kerberos, seven libraries and 1.7 MB for one tool; ip covers the network labs.)
@@ -63,7 +69,7 @@ const TOOL_DIRS = ['/usr/bin', '/usr/sbin', '/bin', '/sbin'];
 
 /** Debian package names, for the hint when a tool is missing. */
 const PACKAGE_OF: Readonly<Record<string, string>> = {
-  ps: 'procps', kill: 'procps', top: 'procps', ip: 'iproute2', ping: 'iputils-ping',
+  ps: 'procps', kill: 'procps', top: 'procps', pkill: 'procps', pgrep: 'procps', pidof: 'sysvinit-utils', ip: 'iproute2', ping: 'iputils-ping',
   hostname: 'hostname', mount: 'mount', umount: 'mount', grep: 'grep', sh: 'dash', bash: 'bash',
   sed: 'sed', less: 'less', tree: 'tree', find: 'findutils', capsh: 'libcap2-bin', getpcaps: 'libcap2-bin',
   chroot: 'coreutils', pivot_root: 'util-linux', unshare: 'util-linux', nsenter: 'util-linux',
@@ -74,8 +80,32 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
 const TERMINFO_NAMES = ['xterm-256color', 'xterm', 'xterm-color', 'screen-256color', 'screen', 'tmux-256color', 'tmux', 'linux', 'vt100', 'vt220', 'dumb'];
 const TERMINFO_DIRS = ['/etc/terminfo', '/lib/terminfo', '/usr/lib/terminfo', '/usr/share/terminfo'];
 
-const ESCAPE_SOURCE = join(ASSETS_DIR, 'escape.c');
-const ESCAPE_DEST = 'usr/local/bin/escape';
+/** A program nslab compiles into the rootfs from assets/ (they depend only on the C library). */
+interface Asset {
+  source: string;
+  /** Where it goes in the rootfs. */
+  dest: string;
+  /** Extra arguments after the source file (libraries). */
+  link: string[];
+}
+const ESCAPE: Asset = { source: join(ASSETS_DIR, 'escape.c'), dest: 'usr/local/bin/escape', link: [] };
+/**
+ * nslab's ping, used only when the machine has none. It lives under libexec/nslab (the lab world
+ * copies it from there into the lab host's PATH, see assets/world/level1.sh), and /usr/bin/ping
+ * links to it so that the tutorial's `/bin/ping` works in the container.
+ */
+const PING: Asset = { source: join(ASSETS_DIR, 'ping.c'), dest: 'usr/libexec/nslab/ping', link: ['-lm'] };
+
+/**
+ * Absolute paths the tutorials type in the container (seeds 001, 002, 004), by tool. Each must
+ * resolve in the rootfs when the tool is there: a machine that keeps `ip` in /usr/bin only, or
+ * chroot in /usr/bin, still gets /sbin/ip and /usr/sbin/chroot.
+ */
+export const SEED_PATHS: Readonly<Record<string, readonly string[]>> = {
+  ls: ['/bin/ls'], ps: ['/bin/ps'], mount: ['/bin/mount'], umount: ['/bin/umount'], ip: ['/sbin/ip'],
+  ping: ['/bin/ping'], chroot: ['/usr/sbin/chroot'], sh: ['/bin/sh'], bash: ['/bin/bash'],
+  hostname: ['/bin/hostname'],
+};
 
 const ETC_FILES: ReadonlyArray<[string, string]> = [
   // nobody/nogroup (65534) is the kernel's overflow id: unmapped owners in a user namespace
@@ -102,8 +132,18 @@ interface Plan {
   found: FoundTool[];
   missing: string[];
   cc: string | undefined;
-  escapeSource: string | undefined;
+  /** Whether nslab builds its own ping (the machine has none). */
+  ownPing: boolean;
   key: string;
+}
+
+export interface HostRootfsOptions {
+  cacheDir?: string;
+  /**
+   * Tools of this machine to leave out as if they were not installed (tests and CI use
+   * `['ping']` to build the rootfs of a machine without iputils ping on one that has it).
+   */
+  without?: readonly string[];
 }
 
 function isExecutableFile(path: string): boolean {
@@ -144,16 +184,20 @@ function identity(path: string | undefined): string {
   }
 }
 
-function planHostRootfs(): Plan {
+function assetSource(asset: Asset): string {
+  return existsSync(asset.source) ? readFileSync(asset.source, 'utf8') : '(missing)';
+}
+
+function planHostRootfs(without: readonly string[] = []): Plan {
   const found: FoundTool[] = [];
   const missing: string[] = [];
   for (const name of ROOTFS_TOOLS) {
-    const tool = findTool(name);
+    const tool = without.includes(name) ? undefined : findTool(name);
     if (tool) found.push(tool);
     else missing.push(name);
   }
   const cc = findOnPath('cc');
-  const escapeSource = existsSync(ESCAPE_SOURCE) ? readFileSync(ESCAPE_SOURCE, 'utf8') : undefined;
+  const ownPing = missing.includes('ping');
   const hash = createHash('sha256');
   hash.update(JSON.stringify({
     what: 'nslab host rootfs',
@@ -161,13 +205,17 @@ function planHostRootfs(): Plan {
     arch: process.arch,
     tools: ROOTFS_TOOLS,
     found: found.map((t) => [t.name, t.path, t.real, t.size, t.mtimeMs, t.ino]),
-    // The escape demo depends on the source and on whether it can be compiled here.
+    // The compiled programs depend on their sources and on whether they can be compiled here.
     cc: identity(cc),
     stdio: identity('/usr/include/stdio.h'),
+    seedPaths: SEED_PATHS,
+    ownPing,
   }));
-  hash.update('\0escape.c\0');
-  hash.update(escapeSource ?? '(missing)');
-  return { found, missing, cc, escapeSource, key: hash.digest('hex') };
+  for (const asset of ownPing ? [ESCAPE, PING] : [ESCAPE]) {
+    hash.update(`\0${basename(asset.source)}\0`);
+    hash.update(assetSource(asset));
+  }
+  return { found, missing, cc, ownPing, key: hash.digest('hex') };
 }
 
 function missingRequiredError(names: string[]): NslabError {
@@ -231,13 +279,15 @@ export async function listLibraries(binaries: readonly string[]): Promise<Map<st
   return result;
 }
 
-async function compileEscape(tree: string, plan: Plan): Promise<{ ok: true } | { ok: false; reason: string }> {
-  if (!plan.escapeSource) return { ok: false, reason: `its source ${ESCAPE_SOURCE} is missing` };
+type Compiled = { ok: true } | { ok: false; reason: string };
+
+async function compileAsset(tree: string, plan: Plan, asset: Asset): Promise<Compiled> {
+  if (!existsSync(asset.source)) return { ok: false, reason: `its source ${asset.source} is missing` };
   if (!plan.cc) return { ok: false, reason: 'there is no C compiler (cc) on this machine' };
-  const out = join(tree, ESCAPE_DEST);
-  await mkdir(join(tree, 'usr/local/bin'), { recursive: true, mode: 0o755 });
+  const out = join(tree, asset.dest);
+  await mkdir(dirname(out), { recursive: true, mode: 0o755 });
   try {
-    await run(plan.cc, ['-O2', '-o', out, ESCAPE_SOURCE], { timeout: 60_000 });
+    await run(plan.cc, ['-O2', '-o', out, asset.source, ...asset.link], { timeout: 60_000 });
     await chmod(out, 0o755);
     return { ok: true };
   } catch (err) {
@@ -259,9 +309,10 @@ async function buildHostRootfs(cacheDir: string, plan: Plan): Promise<RootfsImag
   const tree = await makeWorkTree(cacheDir);
   try {
     await writeSkeleton(tree);
-    const [libraries, escape] = await Promise.all([
+    const [libraries, escape, ownPing] = await Promise.all([
       listLibraries(plan.found.map((t) => t.path)),
-      compileEscape(tree, plan),
+      compileAsset(tree, plan, ESCAPE),
+      plan.ownPing ? compileAsset(tree, plan, PING) : Promise.resolve<Compiled>({ ok: false, reason: 'not needed' }),
     ]);
 
     const copier = new HostCopier(tree);
@@ -286,10 +337,14 @@ async function buildHostRootfs(cacheDir: string, plan: Plan): Promise<RootfsImag
         'Reinstall the packages that provide these tools.',
       );
     }
-    if (escape.ok) {
-      const deps = (await listLibraries([join(tree, ESCAPE_DEST)])).get(join(tree, ESCAPE_DEST))!;
+    const compiled = [...(escape.ok ? [ESCAPE] : []), ...(ownPing.ok ? [PING] : [])].map((a) => join(tree, a.dest));
+    for (const deps of (await listLibraries(compiled)).values()) {
       for (const lib of deps.libs) libFiles.add(copier.add(lib));
     }
+    if (ownPing.ok) copier.link('usr/bin/ping', `../libexec/nslab/${basename(PING.dest)}`);
+    const present = new Map(tools.map((t) => [t.name, t]));
+    if (ownPing.ok) present.set('ping', { name: 'ping', path: '/usr/bin/ping', real: PING.dest, size: 0, mtimeMs: 0, ino: 0 });
+    addSeedPaths(copier, present);
     let terminfo = 0;
     for (const name of TERMINFO_NAMES) {
       const dir = TERMINFO_DIRS.find((d) => existsSync(join(d, name[0]!, name)));
@@ -305,13 +360,15 @@ async function buildHostRootfs(cacheDir: string, plan: Plan): Promise<RootfsImag
       if (existsSync(join(tree, 'usr', top))) await symlink(`usr/${top}`, join(tree, top));
     }
 
-    const ping = tools.some((t) => t.name === 'ping');
+    const systemPing = tools.some((t) => t.name === 'ping');
     const otherMissing = plan.missing.filter((n) => n !== 'ping');
     const describe = (bytes: number): string => {
       const parts = [
         `Built from this machine's own binaries: ${tools.length} tools, ${libFiles.size} libraries, ${formatMB(bytes)} (merged /usr; /bin/sh is ${basename(tools.find((t) => t.name === 'sh')!.real)}).`,
       ];
-      if (!ping) parts.push('ping is not installed on this machine (Debian package iputils-ping), so the container has no ping.');
+      if (systemPing) parts.push(`ping: this machine's ${tools.find((t) => t.name === 'ping')!.path}.`);
+      else if (ownPing.ok) parts.push(`ping: nslab's own (${PING_DESCRIPTION}), as this machine has no iputils ping.`);
+      else parts.push(`No ping: this machine has no iputils ping, and nslab's own could not be built (${ownPing.reason}).`);
       if (otherMissing.length) parts.push(`Not on this machine, left out: ${otherMissing.join(', ')}.`);
       if (unusable.length) parts.push(`Left out because their libraries are missing: ${unusable.join(', ')}.`);
       parts.push(
@@ -332,14 +389,38 @@ async function buildHostRootfs(cacheDir: string, plan: Plan): Promise<RootfsImag
   }
 }
 
+/** What `ping -V` of nslab's own ping says it is, for descriptions and `nslab doctor`. */
+export const PING_DESCRIPTION = 'assets/ping.c, an ICMP echo client that prints like iputils';
+
+/**
+ * Makes each of SEED_PATHS resolve in the tree: the machine's own path when it has one (copied
+ * with its links), else a relative link to where the tool was found.
+ */
+function addSeedPaths(copier: HostCopier, tools: ReadonlyMap<string, FoundTool>): void {
+  for (const [name, paths] of Object.entries(SEED_PATHS)) {
+    const tool = tools.get(name);
+    if (!tool) continue;
+    for (const path of paths) {
+      const dest = toRootfsPath(path);
+      if (copier.has(dest)) continue;
+      if (existsSync(path) && realpathSync(path) === tool.real) {
+        copier.add(path);
+        continue;
+      }
+      const target = toRootfsPath(tool.path);
+      if (target !== dest) copier.link(dest, posix.relative(posix.dirname(dest), target));
+    }
+  }
+}
+
 const inFlight = new Map<string, Promise<RootfsImage>>();
 
 /**
  * The host rootfs image: from the cache when this machine's tools are unchanged, else built
  * (about 0.2-0.3 s). Throws NslabError when a required tool is missing.
  */
-export async function ensureHostRootfs(opts: { cacheDir?: string } = {}): Promise<RootfsImage> {
-  const plan = planHostRootfs();
+export async function ensureHostRootfs(opts: HostRootfsOptions = {}): Promise<RootfsImage> {
+  const plan = planHostRootfs(opts.without);
   const missingRequired = plan.missing.filter((n) => ROOTFS_REQUIRED_TOOLS.includes(n));
   if (missingRequired.length) throw missingRequiredError(missingRequired);
   const cacheDir = await prepareCacheDir(opts.cacheDir ?? defaultCacheDir());

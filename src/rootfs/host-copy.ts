@@ -63,6 +63,11 @@ export class HostCopier {
     throw new Error(`${hostPath}: too many levels of symbolic links`);
   }
 
+  /** Plans a symlink at `dest` (rootfs-relative) pointing to `target` (relative to its dir). */
+  link(dest: string, target: string): void {
+    if (!this.planned.has(dest)) this.planned.set(dest, { kind: 'link', target });
+  }
+
   has(dest: string): boolean {
     return this.planned.has(dest);
   }

@@ -8,13 +8,11 @@ import { printable } from '../printable.ts';
 import { PrefixKeyMachine, encodeForPane, type KeyCommand } from '../term/keys.ts';
 import { Stage, type StageSpec } from '../world/stage.ts';
 import { paneTitle, type PaneTitle } from './pane-title.ts';
+import { Inspector, type InspectorTarget } from '../inspect/inspector.ts';
 
 export type PaneId = 'host' | 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
-/** At most this many frames a second; output between frames is drawn in the next one. */
-export const MAX_FPS = 30;
-const RESIZE_DEBOUNCE_MS = 60;
 /** A notice longer than its rows shows its next rows after this long. */
 const NOTICE_SCROLL_MS = 4_000;
 
@@ -34,7 +32,10 @@ export interface SessionView {
   readonly alert: string | null;
   /** Moves every few seconds while a notice is longer than its rows: the footer scrolls it. */
   readonly noticeTick: number;
-  /** Increments on every change; the view redraws when it moves. */
+  /**
+   * Increments on every change of this view. Pane output is not a change of the view: the
+   * ScreenWriter draws it straight from the panes (src/term/screen-writer.ts).
+   */
   readonly frame: number;
 }
 
@@ -49,7 +50,7 @@ export interface SessionOptions {
 /** Hooks a lab adds on top of the bare playground. */
 export interface SessionHooks {
   /** A prefix command the session itself does not handle (hint, solution, list, ...). */
-  onCommand?(command: KeyCommand): void;
+  onCommand?(command: KeyCommand, key: string): void;
   /** A pane went quiet after output, or the stage (re)opened: the moment to re-run checks. */
   onSettled?(): void;
   /** A fresh stage was attached, in the lab's starting state (before the first onSettled). */
@@ -70,8 +71,6 @@ export class Session {
   private state: SessionView;
   private readonly keys = new PrefixKeyMachine();
   private listeners = new Set<() => void>();
-  private drawTimer: NodeJS.Timeout | null = null;
-  private resizeTimer: NodeJS.Timeout | null = null;
   private noticeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private generation = 0;
@@ -84,6 +83,8 @@ export class Session {
   onQuit: () => void = () => {};
   /** Ctrl-g l: back to the lab list. */
   onList: () => void = () => {};
+  /** Ctrl-g i: the live namespace inspector over the pane that is not focused. */
+  readonly inspector = new Inspector(() => this.inspectorTarget());
 
   constructor(private readonly options: SessionOptions) {
     this.size = { columns: options.columns, rows: options.rows };
@@ -124,6 +125,7 @@ export class Session {
     const old = this.state.stage;
     this.update({ status: 'starting', stage: null, error: null, exited: { host: false, container: false } });
     if (old) await old.close();
+    this.inspector.forget();
     const { paneCols, paneRows } = this.state.layout;
     try {
       const stage = await (prepared ?? Stage.open(spec, this.options.rootfsTar, { cols: paneCols, rows: paneRows }));
@@ -139,6 +141,7 @@ export class Session {
       this.update({ status: 'ready', stage });
       this.refreshTitles();
       this.hooks.onSettled?.();
+      void this.inspector.refresh();
     } catch (error) {
       if (generation !== this.generation) return;
       this.update({ status: 'failed', error: error instanceof Error ? error.message : String(error) });
@@ -148,11 +151,11 @@ export class Session {
   private attach(stage: Stage): void {
     for (const id of PANE_IDS) {
       const pane = stage[id];
-      pane.onChange(() => this.scheduleDraw());
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
         this.refreshTitles();
         this.hooks.onSettled?.();
+        void this.inspector.refresh();
       });
       pane.onExit(() => {
         if (this.state.stage !== stage) return;
@@ -173,16 +176,19 @@ export class Session {
           pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
         }
       } else {
-        this.command(action.command);
+        this.command(action.command, action.key);
       }
     }
     if (this.keys.armed !== this.state.prefixArmed) this.update({ prefixArmed: this.keys.armed });
   }
 
-  private command(command: KeyCommand): void {
+  private command(command: KeyCommand, key: string): void {
     switch (command) {
       case 'switch-focus':
-        this.update({ focus: this.state.focus === 'host' ? 'container' : 'host', helpOpen: false });
+        this.focus(this.state.focus === 'host' ? 'container' : 'host');
+        return;
+      case 'inspect':
+        this.inspector.cycle();
         return;
       case 'help':
         this.update({ helpOpen: !this.state.helpOpen });
@@ -206,14 +212,14 @@ export class Session {
       default:
         break;
     }
-    if (this.hooks.onCommand) this.hooks.onCommand(command);
+    if (this.hooks.onCommand) this.hooks.onCommand(command, key);
     else this.setNotice('That key works inside a lab (nslab <lab-id>).');
   }
 
   /**
-   * The user's terminal changed size. The layout follows at once, so every view draws at the
-   * new size in the same frame; the emulators and PTYs follow it together, debounced (a shell
-   * redraws on each SIGWINCH), and until then the panes' rows are clipped to their boxes.
+   * The user's terminal changed size. The layout, the emulators and the PTYs follow together,
+   * at once: the ScreenWriter draws each pane's rows at the emulator's size, so an emulator
+   * larger than its box for even one frame would draw over the borders and the panel.
    */
   resize(columns: number, rows: number): void {
     this.size = { columns, rows };
@@ -223,28 +229,32 @@ export class Session {
   /** Recomputes the layout (the panel's text or the footer changed, or the terminal did). */
   relayout(): void {
     const layout = computeLayout(this.layoutInput());
-    const old = this.state.layout;
-    if (!sameLayout(old, layout)) this.update({ layout });
-    if (layout.paneCols !== old.paneCols || layout.paneRows !== old.paneRows || this.resizeTimer) this.schedulePaneResize();
+    if (sameLayout(this.state.layout, layout)) return;
+    this.state.stage?.resize({ cols: layout.paneCols, rows: layout.paneRows });
+    this.update({ layout });
   }
 
   private layoutInput(): LayoutInput {
     return { ...this.size, inLab: this.options.withLabPanel ?? false, panel: this.panel, notice: this.state.notice, alert: this.state.alert };
   }
 
-  private schedulePaneResize(): void {
-    if (this.resizeTimer) clearTimeout(this.resizeTimer);
-    this.resizeTimer = setTimeout(() => {
-      this.resizeTimer = null;
-      const { paneCols, paneRows } = this.state.layout;
-      this.state.stage?.resize({ cols: paneCols, rows: paneRows });
-      this.update({});
-    }, RESIZE_DEBOUNCE_MS);
-  }
-
   /** Rows the lab panel scrolls by: a page of its text, less one to keep context. */
   panelPage(): number {
     return Math.max(1, this.state.layout.panelInnerRows - 2);
+  }
+
+  /** Moves the focus (the inspector, drawn over the other pane, moves with it). */
+  focus(pane: PaneId): void {
+    if (pane === this.state.focus) return;
+    this.update({ focus: pane, helpOpen: false });
+    void this.inspector.refresh();
+  }
+
+  private inspectorTarget(): InspectorTarget | null {
+    const stage = this.state.stage;
+    if (!stage) return null;
+    const focus = this.state.focus;
+    return { labHost: stage.labHostPid, panes: [stage.host.pid, stage.container.pid], focused: stage[focus].foregroundPid(), focusedName: focus };
   }
 
   setNotice(notice: string | null): void {
@@ -275,15 +285,6 @@ export class Session {
     this.update({ titles });
   }
 
-  /** Coalesces pane output into at most MAX_FPS frames a second. */
-  private scheduleDraw(): void {
-    if (this.drawTimer) return;
-    this.drawTimer = setTimeout(() => {
-      this.drawTimer = null;
-      this.update({});
-    }, 1000 / MAX_FPS);
-  }
-
   private update(patch: Partial<SessionView>): void {
     // Errors and notices may quote a tool's output from inside the lab.
     if (patch.error) patch = { ...patch, error: printable(patch.error) };
@@ -295,8 +296,6 @@ export class Session {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.drawTimer) clearTimeout(this.drawTimer);
-    if (this.resizeTimer) clearTimeout(this.resizeTimer);
     if (this.noticeTimer) clearInterval(this.noticeTimer);
     await this.state.stage?.close();
   }

@@ -21,6 +21,19 @@ const INCOMPLETE = -1;
 const MAX_KEY_LENGTH = 32;
 
 /**
+ * A bracketed paste arrives as one burst: the terminal writes its start marker, the text and
+ * its end marker back to back. An open paste with no input for this long is over, end marker
+ * or not, so a start marker without an end (typed by hand, in a clipboard, or from a terminal
+ * that cut the paste short) cannot leave the prefix key, quit included, disabled for good.
+ */
+export const PASTE_IDLE_MS = 300;
+
+export interface PrefixKeyOptions {
+  /** The clock (ms), for tests; Date.now by default. */
+  readonly now?: () => number;
+}
+
+/**
  * Splits raw stdin into pane data and prefix commands.
  *
  * States: passing through (the usual), armed (prefix seen, the next key is the command),
@@ -37,6 +50,18 @@ export class PrefixKeyMachine {
    * data has already been passed through; this copy is only for matching.
    */
   #markerTail = '';
+  /** When the last chunk arrived (see PASTE_IDLE_MS). */
+  #lastInputAt = -Infinity;
+  readonly #now: () => number;
+
+  constructor(options: PrefixKeyOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Inside a bracketed paste (prefix keys are text until it ends or lapses). */
+  get inPaste(): boolean {
+    return this.#inPaste;
+  }
 
   /** Prefix seen, waiting for the command key (the UI shows it). */
   get armed(): boolean {
@@ -46,6 +71,12 @@ export class PrefixKeyMachine {
   /** Feed raw stdin data (already decoded as a 'utf8'/'binary' string); returns what to do, in order. */
   feed(chunk: string): KeyAction[] {
     const actions: KeyAction[] = [];
+    const now = this.#now();
+    if (this.#inPaste && now - this.#lastInputAt > PASTE_IDLE_MS) {
+      this.#inPaste = false;
+      this.#markerTail = '';
+    }
+    this.#lastInputAt = now;
     let data = chunk;
     if (this.#partialKey !== '') {
       data = this.#partialKey + data;

@@ -5,6 +5,11 @@
  * Flow control: bytes are never dropped. When the emulator falls behind (a program floods the
  * pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
  * xterm.js has parsed the backlog. Frames may be dropped, bytes never.
+ *
+ * Parsing is fed to xterm.js in slices of at most PARSE_SLICE characters, the next slice only
+ * after the previous one is parsed: xterm.js otherwise parses a whole backlog in one go (it
+ * yields only every 12 ms), and a key typed meanwhile, or the other pane's echo, would wait
+ * behind it. Between slices the event loop reads the keyboard and the other pane.
  */
 import pty, { type IPty } from 'node-pty';
 import xtermHeadless from '@xterm/headless';
@@ -18,6 +23,8 @@ type HeadlessTerminal = InstanceType<typeof Terminal>;
 /** Pause the PTY above this many unparsed characters, resume below the low mark. */
 const BACKLOG_HIGH = 1 << 20;
 const BACKLOG_LOW = 1 << 16;
+/** Characters handed to the emulator at once (about a millisecond of parsing). */
+const PARSE_SLICE = 1 << 15;
 /** A pane is "quiet" this long after its last output: the moment to re-read the kernel. */
 export const QUIET_MS = 120;
 
@@ -39,7 +46,13 @@ export class Pane {
   private readonly pty: IPty;
   private backlog = 0;
   private paused = false;
+  /** Received, not yet handed to the emulator. */
+  private queue: string[] = [];
+  private parsing = false;
   private lastOutputAt = 0;
+  /** When the screen last changed, and when a key was last written (performance.now()). */
+  lastChangeAt = 0;
+  lastInputAt = 0;
   private quietTimer: NodeJS.Timeout | null = null;
   private changeListeners: Array<() => void> = [];
   private quietListeners: Array<() => void> = [];
@@ -82,16 +95,42 @@ export class Pane {
       this.paused = true;
       this.pty.pause();
     }
-    this.term.write(data, () => {
-      this.backlog -= data.length;
+    this.queue.push(data);
+    if (!this.parsing) this.parseNext();
+    this.lastOutputAt = Date.now();
+    this.quietTimer ??= setTimeout(() => this.checkQuiet(), QUIET_MS);
+  }
+
+  /** Hands the emulator the next slice of the queue; the following one once it is parsed. */
+  private parseNext(): void {
+    let slice = '';
+    while (this.queue.length > 0 && slice.length < PARSE_SLICE) {
+      const head = this.queue[0]!;
+      const room = PARSE_SLICE - slice.length;
+      if (head.length <= room) {
+        slice += head;
+        this.queue.shift();
+      } else {
+        // xterm.js joins a surrogate pair split across writes (its StringToUtf32 keeps it).
+        slice += head.slice(0, room);
+        this.queue[0] = head.slice(room);
+      }
+    }
+    if (slice === '') {
+      this.parsing = false;
+      return;
+    }
+    this.parsing = true;
+    this.term.write(slice, () => {
+      this.backlog -= slice.length;
       if (this.paused && this.backlog < BACKLOG_LOW) {
         this.paused = false;
         this.pty.resume();
       }
       this.emitChange();
+      if (this.queue.length > 0) setImmediate(() => this.parseNext());
+      else this.parsing = false;
     });
-    this.lastOutputAt = Date.now();
-    this.quietTimer ??= setTimeout(() => this.checkQuiet(), QUIET_MS);
   }
 
   private checkQuiet(): void {
@@ -106,11 +145,15 @@ export class Pane {
 
   private emitChange(): void {
     for (const listener of this.changeListeners) listener();
+    this.lastChangeAt = performance.now();
   }
 
-  /** The screen changed (called often; coalesce before drawing). */
-  onChange(listener: () => void): void {
+  /** The screen changed (called often; coalesce before drawing). Returns an unsubscribe. */
+  onChange(listener: () => void): () => void {
     this.changeListeners.push(listener);
+    return () => {
+      this.changeListeners = this.changeListeners.filter((l) => l !== listener);
+    };
   }
 
   /** The pane went quiet after output. */
@@ -156,6 +199,7 @@ export class Pane {
 
   /** Keys typed by the user, passed through byte for byte. */
   write(data: string): void {
+    this.lastInputAt = performance.now();
     if (!this.exit) this.pty.write(data);
   }
 

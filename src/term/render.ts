@@ -168,10 +168,29 @@ function measuredWidth(chars: string): number {
 /** Shown instead of a character that string-width would count wider than its cell. */
 const TOO_WIDE_REPLACEMENT = '\ufffd';
 
+/**
+ * At most this many UTF-16 units of one cell reach the outer terminal. A cell holds its base
+ * character plus every combining mark printed after it, without limit in xterm.js: "a" and a
+ * thousand combining marks is one cell of 1001 units, and drawing it each frame sent megabytes
+ * to the outer terminal (issue #9, finding 8). tmux keeps at most UTF8_SIZE (21) bytes a cell;
+ * 16 units hold any real grapheme a terminal draws in one or two columns (an emoji with its
+ * modifier and variation selector, a letter with a few accents).
+ */
+export const MAX_CELL_UNITS = 16;
+
+/** The first MAX_CELL_UNITS units of a cell's text, never splitting a surrogate pair. */
+function capCell(chars: string): string {
+  if (chars.length <= MAX_CELL_UNITS) return chars;
+  const last = chars.charCodeAt(MAX_CELL_UNITS - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? MAX_CELL_UNITS - 1 : MAX_CELL_UNITS;
+  return chars.slice(0, end);
+}
+
 /** Text for one cell that string-width measures as exactly `cellWidth` columns. */
-function cellText(chars: string, cellWidth: number): string {
-  if (chars === '') return cellWidth === 2 ? '  ' : ' ';
-  if (isPlainAscii(chars)) return chars;
+function cellText(raw: string, cellWidth: number): string {
+  if (raw === '') return cellWidth === 2 ? '  ' : ' ';
+  if (isPlainAscii(raw)) return raw;
+  const chars = capCell(raw);
   const w = measuredWidth(chars);
   if (w === cellWidth) return chars;
   // Zero-width to string-width (soft hyphen, lone combining mark): the cell is still one

@@ -9,30 +9,47 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, readdirSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readdirSync } from 'node:fs';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
-import { labIdentity, type LabIdentity } from './identity.ts';
+import { claimedLabIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
 import { listChildren } from '../kernel/proc.ts';
 import { findRealPid } from './pids.ts';
+import { levelOneInit } from './init-binary.ts';
+import { currentLimits, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from './limits.ts';
 
 export const LAB_HOST_ROOTFS = '/labs/rootfs';
+/** Programs nslab adds to the lab host (its /usr is the machine's own, read-only). */
+export const LAB_HOST_BIN = '/labs/bin';
 /** Nesting of the lab host's pid namespace: real machine 0, level 1, lab host 2. */
 export const LAB_HOST_PID_LEVEL = 2;
 const START_TIMEOUT_MS = 10_000;
+/**
+ * The most nslab keeps of any stream a lab world writes to: a lab process can fill a pipe
+ * forever, and nslab must not grow with it. Beyond the cap the bytes are dropped (a world's
+ * start) or the program is stopped (exec).
+ */
+export const STREAM_CAP_BYTES = 64 * 1024;
+export const EXEC_OUTPUT_CAP_BYTES = 4 * 1024 * 1024;
 
 export interface WorldOptions {
   /** A sanitized tar of the container's root filesystem (see src/rootfs). */
   readonly rootfsTar: string;
   readonly identity?: LabIdentity;
+  /** Default: the limits the CLI configured (src/world/limits.ts). */
+  readonly limits?: WorldLimits;
+  /** Default: the strongest mechanism of this machine; tests force the rlimit floor with it. */
+  readonly limitsPlan?: LimitsPlan;
 }
 
 export interface ExecResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Output went past EXEC_OUTPUT_CAP_BYTES: the program was killed and the rest dropped. */
+  readonly truncated?: boolean;
 }
 
 export class LabWorld {
@@ -46,6 +63,8 @@ export class LabWorld {
     /** Real pid of the lab host's init (level 2, pid 1 there). */
     readonly labHostPid: number,
     readonly identity: LabIdentity,
+    /** The world's limits: which mechanism, the values, and the limits it ran into (poll()). */
+    readonly limits: WorldLimitsHandle,
   ) {
     this.whenExited = new Promise((resolve) => {
       if (anchor.exitCode !== null || anchor.signalCode !== null) resolve();
@@ -58,14 +77,32 @@ export class LabWorld {
 
   static async start(options: WorldOptions): Promise<LabWorld> {
     closeInheritedFdsOnExec();
-    const identity = options.identity ?? labIdentity();
+    const identity = options.identity ?? (await claimedLabIdentity());
+    const init = await levelOneInit();
+    const limits = WorldLimitsHandle.create(options.limits ?? currentLimits(), options.limitsPlan);
+    let initFd: number | undefined;
+    try {
+      // Level 1's init travels as fd 3 (see init-binary.ts); nslab's own copy closes below.
+      if (init.ok) initFd = openSync(init.path, 'r');
+      const world = await LabWorld.launch(options.rootfsTar, identity, limits, initFd);
+      return world;
+    } catch (error) {
+      await limits.remove();
+      throw error;
+    } finally {
+      if (initFd !== undefined) closeSync(initFd);
+    }
+  }
+
+  private static async launch(rootfsTar: string, identity: LabIdentity, limits: WorldLimitsHandle, initFd: number | undefined): Promise<LabWorld> {
     const argv = [
+      ...limits.joinPrefix(),
       ...identity.launchPrefix,
       'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child',
       '--', 'sh', '-c', 'eval "$NSLAB_LEVEL1"', 'nslab-world',
     ];
     const anchor = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', ...(initFd === undefined ? [] : [initFd])],
       // Scripts travel in the environment and run through eval, so that `ps` in the lab shows
       // "sh -c eval ..." rather than a hundred lines of script as pid 1's command line.
       env: {
@@ -73,17 +110,19 @@ export class LabWorld {
         LANG: 'C.UTF-8',
         NSLAB_LEVEL1: readWorldScript('level1.sh'),
         NSLAB_LABHOST: readWorldScript('labhost.sh'),
+        ...limits.floorEnvironment(),
+        ...(initFd === undefined ? {} : { NSLAB_INIT_FD: '3' }),
       },
     });
-    const tar = createReadStream(options.rootfsTar);
+    const tar = createReadStream(rootfsTar);
     tar.on('error', () => anchor.stdin?.destroy());
     anchor.stdin!.on('error', () => {}); // level 1 may fail before reading it all; stderr says why
     tar.pipe(anchor.stdin!);
 
-    let stderr = '';
-    anchor.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const stderr = new BoundedText(STREAM_CAP_BYTES);
+    anchor.stderr!.on('data', (d: Buffer) => stderr.add(d));
     await new Promise<void>((resolve, reject) => {
-      let stdout = '';
+      const stdout = new BoundedText(STREAM_CAP_BYTES);
       const fail = (why: string) => {
         clearTimeout(timer);
         anchor.kill('SIGKILL');
@@ -92,25 +131,29 @@ export class LabWorld {
       const timer = setTimeout(() => fail(`no answer after ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
       anchor.once('error', (e) => fail(e.message));
       // 'close', not 'exit': by then stderr is drained, so the message says why it failed.
-      anchor.once('close', (code, signal) => fail(stderr.trim() || `level 1 exited (${code ?? signal})`));
-      anchor.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        if (stdout.includes('READY\n')) {
+      anchor.once('close', (code, signal) => fail(stderr.text().trim() || `level 1 exited (${code ?? signal})`));
+      anchor.stdout!.on('data', (d: Buffer) => {
+        stdout.add(d);
+        if (stdout.text().includes('READY\n')) {
           clearTimeout(timer);
           anchor.removeAllListeners('close');
           resolve();
         }
       });
     });
+    // Started: nothing the world writes is read any more. No lab process holds these pipes
+    // (nslab-init and the lab host's init let go of them), but if one did, it gets EPIPE.
+    anchor.stdout!.destroy();
+    anchor.stderr!.destroy();
     const anchorPid = anchor.pid!;
-    // anchor (unshare) ─ level-1 pid 1 (now the level-2 unshare) ─ lab host init
+    // anchor (unshare) ─ level-1 pid 1 (nslab-init, or unshare for level 2) ─ lab host init
     const level1 = listChildren(anchorPid)?.[0];
     const labHost = level1 === undefined ? undefined : listChildren(level1)?.[0];
     if (labHost === undefined) {
       anchor.kill('SIGKILL');
       throw new NslabError('The lab world started but its lab host process could not be found.');
     }
-    return new LabWorld(anchor, anchorPid, labHost, identity);
+    return new LabWorld(anchor, anchorPid, labHost, identity, limits);
   }
 
   get alive(): boolean {
@@ -120,6 +163,7 @@ export class LabWorld {
   /** nsenter argv that enters every namespace of the lab host, its root and cwd. */
   enterArgv(): string[] {
     return [
+      ...this.limits.joinPrefix(),
       'nsenter', '-t', String(this.labHostPid),
       '--user', '--mount', '--pid', '--net', '--uts', '--ipc', '--cgroup', '--root', '--wd',
       ...this.identity.nsenterCredentials, '--',
@@ -136,12 +180,18 @@ export class LabWorld {
         timeout: options.timeoutMs ?? 10_000,
         killSignal: 'SIGKILL',
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const stdout = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
+      const stderr = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
+      const take = (into: BoundedText) => (d: Buffer) => {
+        if (!into.add(d)) child.kill('SIGKILL');
+      };
+      child.stdout.on('data', take(stdout));
+      child.stderr.on('data', take(stderr));
       child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
+      child.once('close', (code) => {
+        const truncated = stdout.truncated || stderr.truncated;
+        resolve({ code, stdout: stdout.text(), stderr: stderr.text(), ...(truncated ? { truncated } : {}) });
+      });
     });
   }
 
@@ -157,9 +207,11 @@ export class LabWorld {
 
   /** Tears the world down: SIGKILL to level 1 lets the kernel remove everything. */
   async stop(): Promise<void> {
-    if (this.exited) return;
-    this.anchor.kill('SIGKILL');
-    await this.whenExited;
+    if (!this.exited) {
+      this.anchor.kill('SIGKILL');
+      await this.whenExited;
+    }
+    await this.limits.remove();
   }
 }
 
@@ -180,10 +232,36 @@ function closeInheritedFdsOnExec(): void {
   }
 }
 
+/** The first `cap` bytes of a stream, as text; what comes after is counted and dropped. */
+class BoundedText {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  /** false once the cap is passed. */
+  add(chunk: Buffer): boolean {
+    const room = this.cap - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room > 0) {
+      const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      this.chunks.push(kept);
+      this.size += kept.length;
+    }
+    return !this.truncated;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
 /** The environment every lab shell starts with. */
 export function labEnvironment(): Record<string, string> {
   return {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    // /labs/bin, last: nslab's own ping when the machine has none (assets/world/level1.sh).
+    PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${LAB_HOST_BIN}`,
     HOME: '/root',
     LANG: 'C.UTF-8',
     TERM: 'xterm-256color',

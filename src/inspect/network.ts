@@ -1,0 +1,145 @@
+/**
+ * Links per network namespace of the lab, with veth peers matched across namespaces.
+ *
+ * /proc/<pid>/net/dev names a namespace's links but not their state, addresses or peers, so
+ * nslab asks rtnetlink through its OWN `ip -j -d addr show` (iproute2, from the real system's
+ * /usr/sbin, never a binary the lab could put on a PATH), run by its own nsenter in that
+ * namespace only: no mount namespace is entered, so both binaries come from nslab's side.
+ *
+ * The namespace is pinned before anything runs: nslab opens /proc/<pid>/ns/net itself, checks
+ * that the pid still is the lab process it listed (same start time), and hands nsenter that
+ * open file (`--net=/proc/self/fd/3`). A pid recycled by an unrelated process meanwhile can
+ * then not send nslab into that process's namespace.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { readStartTime } from '../kernel/proc.ts';
+import { printable } from '../printable.ts';
+import type { LabProcess } from './processes.ts';
+
+export interface NetLink {
+  readonly ifindex: number;
+  readonly name: string;
+  /** veth, bridge, ... (linkinfo.info_kind); "loopback" for lo; null for a plain device. */
+  readonly kind: string | null;
+  /** IFF_UP: set administratively up. */
+  readonly up: boolean;
+  /** operstate: UP, DOWN, LOWERLAYERDOWN, UNKNOWN (lo) ... */
+  readonly operstate: string;
+  readonly addresses: readonly string[];
+  /** The peer's ifindex (iflink) for a veth; in another namespace when `peerNetnsid` is set. */
+  readonly peerIndex: number | null;
+  readonly peerNetnsid: number | null;
+}
+
+export interface NetNamespaceView {
+  readonly inode: number;
+  readonly labHost: boolean;
+  /** Who is in it, for the label ("bash 12"). */
+  readonly member: string;
+  readonly links: readonly NetLink[];
+  /** Why the links could not be read (the process left meanwhile, ip failed); null if read. */
+  readonly error: string | null;
+}
+
+export interface VethPair {
+  readonly a: { readonly inode: number; readonly name: string };
+  readonly b: { readonly inode: number; readonly name: string } | null;
+}
+
+const IP_CANDIDATES = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
+const NSENTER_CANDIDATES = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter', '/sbin/nsenter'];
+const TIMEOUT_MS = 2_000;
+/** More output than this is not a lab's few links; stop reading. */
+const MAX_OUTPUT = 4 << 20;
+
+const firstExisting = (paths: readonly string[]) => paths.find((p) => existsSync(p)) ?? null;
+
+/** Parses `ip -j -d addr show` (iproute2's JSON: an array of links with addr_info). */
+export function parseIpAddr(json: string): NetLink[] {
+  const data: unknown = JSON.parse(json);
+  if (!Array.isArray(data)) throw new Error('ip printed something other than a list of links');
+  return data.map((raw: Record<string, unknown>) => {
+    const flags = Array.isArray(raw['flags']) ? (raw['flags'] as unknown[]).map(String) : [];
+    const linkinfo = raw['linkinfo'] as { info_kind?: unknown } | undefined;
+    const addrInfo = Array.isArray(raw['addr_info']) ? (raw['addr_info'] as Array<Record<string, unknown>>) : [];
+    const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+    return {
+      ifindex: num(raw['ifindex']) ?? 0,
+      name: printable(String(raw['ifname'] ?? '?')),
+      kind: typeof linkinfo?.info_kind === 'string' ? printable(linkinfo.info_kind) : raw['link_type'] === 'loopback' ? 'loopback' : null,
+      up: flags.includes('UP'),
+      operstate: printable(String(raw['operstate'] ?? 'UNKNOWN')),
+      addresses: addrInfo.filter((a) => a['family'] === 'inet' || a['family'] === 'inet6').map((a) => printable(`${String(a['local'])}/${String(a['prefixlen'])}`)),
+      peerIndex: num(raw['link_index']),
+      peerNetnsid: num(raw['link_netnsid']),
+    };
+  });
+}
+
+/** The links of `member`'s network namespace, read by nslab's own ip in that namespace only. */
+export async function readNetLinks(member: LabProcess): Promise<NetLink[]> {
+  const ip = firstExisting(IP_CANDIDATES);
+  const nsenter = firstExisting(NSENTER_CANDIDATES);
+  if (!ip || !nsenter) throw new Error('iproute2 (ip) or util-linux (nsenter) is not installed');
+  const asRoot = process.getuid?.() === 0;
+  // Real root may enter any namespace directly. An ordinary owner needs the lab's user
+  // namespace first for CAP_SYS_ADMIN over its net namespace, keeping its own credentials
+  // (setgroups is denied there: user_namespaces(7)).
+  const fds: number[] = [];
+  try {
+    fds.push(openSync(`/proc/${member.pid}/ns/net`, 'r'));
+    if (!asRoot) fds.push(openSync(`/proc/${member.pid}/ns/user`, 'r'));
+    if (readStartTime(member.pid) !== member.startTime) throw new Error('the process left meanwhile');
+    const args = asRoot ? ['--net=/proc/self/fd/3'] : ['--user=/proc/self/fd/4', '--net=/proc/self/fd/3', '--preserve-credentials'];
+    const out = await run(nsenter, [...args, '--', ip, '-j', '-d', 'addr', 'show'], fds);
+    return parseIpAddr(out);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+function run(file: string, args: string[], fds: number[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe', ...fds],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+      timeout: TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.length > MAX_OUTPUT) child.kill('SIGKILL');
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 2000)));
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(printable(err.trim()) || `ip ended with ${code ?? signal}`));
+    });
+  });
+}
+
+/**
+ * Veth ends matched across namespaces: the end in A names its peer's ifindex (iflink), and the
+ * peer names A's end back. An end whose peer is in no namespace of a lab process is listed
+ * with no other side.
+ */
+export function vethPairs(namespaces: readonly NetNamespaceView[]): VethPair[] {
+  const ends = namespaces.flatMap((ns) => ns.links.filter((l) => l.kind === 'veth').map((l) => ({ inode: ns.inode, link: l })));
+  const pairs: VethPair[] = [];
+  const used = new Set<(typeof ends)[number]>();
+  for (const end of ends) {
+    if (used.has(end)) continue;
+    used.add(end);
+    const sameNs = end.link.peerNetnsid === null;
+    const peer = ends.find(
+      (o) => !used.has(o) && o.link.ifindex === end.link.peerIndex && o.link.peerIndex === end.link.ifindex && (sameNs ? o.inode === end.inode : o.inode !== end.inode),
+    );
+    if (peer) used.add(peer);
+    pairs.push({ a: { inode: end.inode, name: end.link.name }, b: peer ? { inode: peer.inode, name: peer.link.name } : null });
+  }
+  return pairs;
+}

@@ -1,0 +1,189 @@
+/**
+ * The one writer of the outer terminal while a full-screen view is up. Ink lays out and draws
+ * everything but the panes' contents (titles, borders, the lab panel, the footer); the panes'
+ * rows come straight from their emulators. Each frame writes only what changed since the last
+ * one, the way tmux does (tty.c: only damaged lines, wrapped in synchronized-update mode 2026):
+ *
+ * - an Ink line is rewritten when Ink's text for that row changed (it rarely does);
+ * - a pane row is rewritten when its rendered text changed, positioned absolutely, so a width
+ *   disagreement between the outer terminal and string-width cannot shift anything after it;
+ * - every pane row on an Ink line that was rewritten is rewritten too.
+ *
+ * What is on the outer screen is therefore a pure function of the latest Ink frame and the
+ * panes' latest state; nothing stale survives a frame (test/e2e-screen.test.ts compares the
+ * two cell by cell). Output is bounded: a frame is at most every cell once (render.ts caps a
+ * cell's text), and frames are spaced while a pane floods.
+ */
+import type { Pane } from './pane.ts';
+import { renderScreen } from './render.ts';
+
+const SYNC_BEGIN = '\x1b[?2026h';
+const SYNC_END = '\x1b[?2026l';
+const HIDE_CURSOR = '\x1b[?25l';
+const RESET = '\x1b[0m';
+const ERASE_TO_EOL = '\x1b[K';
+const CLEAR = '\x1b[H\x1b[2J';
+
+/**
+ * While a pane keeps producing output, at most one frame per this many ms (60 fps): people
+ * cannot read faster, and every frame is work for the outer terminal. A change after a quiet
+ * moment, or one answering a key just typed, is drawn at once.
+ */
+export const BUSY_FRAME_MS = 16;
+/** A pane that changed this recently is busy (flooding) rather than answering. */
+const BUSY_WITHIN_MS = 30;
+/** Output this soon after a key to the pane is its echo: draw it at once. */
+const ECHO_WITHIN_MS = 250;
+
+/** Where one pane's rows go on the outer screen (0-based cell of its top-left corner). */
+export interface PaneSurface {
+  readonly pane: Pane;
+  readonly x: number;
+  readonly y: number;
+  /** Draw the pane's cursor (the focused pane). */
+  readonly cursor: boolean;
+}
+
+interface Placed extends PaneSurface {
+  /** What each of its rows shows on the outer screen now; undefined = unknown, draw it. */
+  shown: (string | undefined)[];
+  unsubscribe: () => void;
+}
+
+export class ScreenWriter {
+  private inkLines: string[] = [];
+  private shownInk: (string | undefined)[] = [];
+  private readonly surfaces = new Map<string, Placed>();
+  private readonly dirty = new Set<Pane>();
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private lastFrameAt = 0;
+  private closed = false;
+  /** Bytes written so far (tests, bench). */
+  bytes = 0;
+  frames = 0;
+
+  constructor(
+    private readonly out: (data: string) => void,
+    private rows: number,
+  ) {
+    this.write(HIDE_CURSOR + CLEAR);
+  }
+
+  /** Ink's latest frame: its rows joined by newlines. */
+  setInkFrame(frame: string): void {
+    this.inkLines = frame.split('\n');
+    this.request(true);
+  }
+
+  /** Shows (or moves) a pane at a place on the screen, under a name; null removes it. */
+  place(name: string, surface: PaneSurface | null): void {
+    const old = this.surfaces.get(name);
+    if (old && surface && old.pane === surface.pane && old.x === surface.x && old.y === surface.y && old.cursor === surface.cursor) return;
+    if (old) {
+      old.unsubscribe();
+      this.surfaces.delete(name);
+    }
+    if (surface) {
+      const placed: Placed = {
+        ...surface,
+        shown: [],
+        unsubscribe: surface.pane.onChange(() => this.paneChanged(surface.pane)),
+      };
+      this.surfaces.set(name, placed);
+      this.dirty.add(surface.pane);
+    }
+    // The rows it covered (or now covers) show Ink's text underneath until redrawn.
+    if (old) this.invalidateRows(old.y, old.pane.term.rows);
+    this.request(true);
+  }
+
+  /** The outer terminal changed size: everything is drawn again from a clear screen. */
+  resize(rows: number): void {
+    this.rows = rows;
+    this.shownInk = [];
+    for (const s of this.surfaces.values()) s.shown = [];
+    this.write(CLEAR);
+    this.request(true);
+  }
+
+  private paneChanged(pane: Pane): void {
+    const now = performance.now();
+    const busy = now - pane.lastChangeAt < BUSY_WITHIN_MS && now - pane.lastInputAt > ECHO_WITHIN_MS;
+    this.dirty.add(pane);
+    this.request(!busy);
+  }
+
+  private invalidateRows(from: number, count: number): void {
+    for (let y = from; y < from + count; y++) this.shownInk[y] = undefined;
+  }
+
+  /** Asks for a frame: at once (next turn of the event loop), or spaced after the last one. */
+  private request(urgent: boolean): void {
+    if (this.closed || this.immediate) return;
+    const wait = urgent ? 0 : this.lastFrameAt + BUSY_FRAME_MS - performance.now();
+    if (wait <= 0) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
+      // setImmediate, not a microtask: Ink and the layout effects that place the panes run
+      // in the same turn, and a frame must see all of them.
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.frame();
+      });
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.frame();
+      }, wait);
+    }
+  }
+
+  /** Draws now whatever changed. */
+  frame(): void {
+    if (this.closed) return;
+    this.lastFrameAt = performance.now();
+    let out = '';
+    for (let y = 0; y < this.rows; y++) {
+      const line = this.inkLines[y] ?? '';
+      if (line === this.shownInk[y]) continue;
+      out += `\x1b[${y + 1}H${RESET}${line}${RESET}${ERASE_TO_EOL}`;
+      this.shownInk[y] = line;
+      // Ink's line covered the pane rows on it.
+      for (const s of this.surfaces.values()) {
+        if (y >= s.y && y < s.y + s.pane.term.rows) s.shown[y - s.y] = undefined;
+      }
+    }
+    for (const s of this.surfaces.values()) {
+      const term = s.pane.term;
+      if (!this.dirty.has(s.pane) && s.shown.length === term.rows && !s.shown.includes(undefined)) continue;
+      const rows = renderScreen(term, s.cursor);
+      s.shown.length = term.rows;
+      for (let r = 0; r < rows.length && s.y + r < this.rows; r++) {
+        if (rows[r] === s.shown[r]) continue;
+        out += `\x1b[${s.y + r + 1};${s.x + 1}H${rows[r]}`;
+        s.shown[r] = rows[r];
+      }
+    }
+    this.dirty.clear();
+    if (out !== '') {
+      this.frames++;
+      this.write(SYNC_BEGIN + out + SYNC_END);
+    }
+  }
+
+  private write(data: string): void {
+    this.bytes += data.length;
+    this.out(data);
+  }
+
+  dispose(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    for (const s of this.surfaces.values()) s.unsubscribe();
+    this.surfaces.clear();
+  }
+}
