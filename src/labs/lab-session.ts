@@ -312,8 +312,11 @@ export class LabController {
   /** Saves the step reached; a lab once done stays done. A failure is shown until a save succeeds. */
   private record(step: number, done: boolean): void {
     try {
-      const wasDone = this.store.load().progress.labs[this.lab.id]?.done ?? false;
-      this.store.update(this.lab.id, { step, done: done || wasDone });
+      const saved = this.store.load().progress.labs[this.lab.id];
+      const entry = { step, done: done || (saved?.done ?? false) };
+      // Nothing new to say (a reset of a lab never begun): the file stays as it was.
+      const same = saved ? saved.step === entry.step && saved.done === entry.done : entry.step === 0 && !entry.done;
+      if (!same) this.store.update(this.lab.id, entry);
       this.session.setAlert(null);
     } catch (error) {
       this.session.setAlert(`Your progress was NOT saved: ${(error as Error).message}`);
