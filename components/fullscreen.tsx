@@ -14,8 +14,14 @@ import { render } from 'ink';
 import { ScreenWriter } from '../src/term/screen-writer.ts';
 import { ScreenWriterContext } from './PaneView.tsx';
 
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?25h\x1b[?1049l';
+/**
+ * Autowrap (DECAWM) off while nslab draws: a row written for a wider terminal than the one
+ * that just resized (a frame in flight during a resize) then stops at the last column instead
+ * of wrapping onto the next row and, at the bottom, scrolling the whole screen up, which would
+ * leave every row the writer believes drawn one row off.
+ */
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?7l\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l';
 
 /**
  * What Ink takes for its stdout: sized like the terminal, each write one whole frame (debug
@@ -65,10 +71,13 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   stdin.resume();
   const writer = new ScreenWriter((data) => stdout.write(data), stdout.rows ?? 24);
   const sink = new InkSink(stdout.columns ?? 80, stdout.rows ?? 24, (frame) => writer.setInkFrame(frame));
+  // The session's layout first (the views re-render at the new size), then Ink's own width,
+  // then the writer redraws everything from that frame: no frame of the old size is drawn on
+  // the new screen.
   const onResize = () => {
-    writer.resize(stdout.rows ?? 24);
-    sink.resize(stdout.columns ?? 80, stdout.rows ?? 24);
     options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
+    sink.resize(stdout.columns ?? 80, stdout.rows ?? 24);
+    writer.resize(stdout.rows ?? 24);
   };
   stdout.on('resize', onResize);
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];

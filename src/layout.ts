@@ -4,7 +4,7 @@
  * footer have to say; the session computes it (to size the PTYs) and every view draws from
  * the session's copy, so no view can disagree with another about a size.
  */
-import wrapAnsi from 'wrap-ansi';
+import stringWidth from 'string-width';
 import { PREFIX_LABEL, footerItems } from './keymap.ts';
 
 export const MIN_COLUMNS = 100;
@@ -65,10 +65,54 @@ export interface Layout {
 
 export const FOOTER_KEYS_PREFIX = ` ${PREFIX_LABEL} `;
 
-/** Wraps text to `width` columns (string-width, wide characters), breaking words that do not fit. */
+/**
+ * Wraps text to `width` columns at spaces (string-width: wide characters take two), breaking a
+ * word only when it alone is wider than a line. The text is plain (lab text goes through
+ * printable() first), so no escape sequences need keeping. (wrap-ansi does this too, but at
+ * ~100 ms for a panel's worth of text: too slow to run on every frame.)
+ */
 export function wrapText(text: string, width: number): string[] {
   if (width <= 0) return [text];
-  return text.split('\n').flatMap((paragraph) => wrapAnsi(paragraph, width, { hard: true, trim: true }).split('\n'));
+  const stringWidth = widthOf;
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    let lineWidth = 0;
+    for (const word of paragraph.split(' ').filter((w) => w !== '')) {
+      const w = stringWidth(word);
+      if (lineWidth > 0 && lineWidth + 1 + w <= width) {
+        line += ` ${word}`;
+        lineWidth += 1 + w;
+        continue;
+      }
+      if (lineWidth > 0) lines.push(line);
+      if (w <= width) {
+        line = word;
+        lineWidth = w;
+        continue;
+      }
+      // A word wider than the line: as many characters as fit, then the rest.
+      line = '';
+      lineWidth = 0;
+      for (const char of word) {
+        const cw = stringWidth(char);
+        if (lineWidth + cw > width) {
+          lines.push(line);
+          line = '';
+          lineWidth = 0;
+        }
+        line += char;
+        lineWidth += cw;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** Display width; printable ASCII (most of a lesson) is one column a character. */
+function widthOf(text: string): number {
+  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
 }
 
 /** Wraps with a first-line prefix and the rest indented under it ("found: ..." hanging indent). */

@@ -6,7 +6,7 @@
 import { statAs } from '../kernel/in-root.ts';
 import { findMount, readMountinfo } from '../kernel/mountinfo.ts';
 import { NS_TYPES, compareNamespaces, readNamespaces, type NsType } from '../kernel/namespaces.ts';
-import { readComm, rootIdentity, sameIdentity } from '../kernel/proc.ts';
+import { readComm, readProcLink, readStatus, rootIdentity, sameIdentity } from '../kernel/proc.ts';
 import { printable } from '../printable.ts';
 import { LAB_HOST_ROOTFS } from '../world/world.ts';
 
@@ -46,13 +46,16 @@ export function paneTitle(pid: number, labHostPid: number): PaneTitle | null {
 /**
  * The root's identity (stat of /proc/<pid>/root/: dev+ino) against the lab host's root and its
  * $ROOTFS (resolved inside the lab host's root, never through a symlink to nslab's own).
- * When it is $ROOTFS, mountinfo tells how it got there: mount points in /proc/<pid>/mountinfo
- * are shown relative to the process's root, and mounts outside it are left out (proc(5)).
- * After pivot_root(2), $ROOTFS is a mount (the container bound it onto itself) and the root of
- * the process's mount namespace: a mount at "/" on its device. After chroot(2) into the plain
- * directory, the mount holding it (the lab host's root) lies outside the new root: no mount is
- * at "/". (A chroot into a $ROOTFS first bound onto itself would look pivoted; the labs' checks,
- * not this title, decide verdicts.)
+ * When it is $ROOTFS, how it got there:
+ * - pivot_root(2) changes the root of every process of the mount namespace that had the old
+ *   one, and the lab host keeps its own root: so a process that shares the lab host's mount
+ *   namespace, or whose ancestor in its own mount namespace has another root, was chrooted;
+ * - otherwise pivoted when its root is a mount of its namespace: mount points in
+ *   /proc/<pid>/mountinfo are relative to the process's root and mounts outside it are left
+ *   out (proc(5)), so a mount at "/" on the root's device is the one it pivoted onto; a chroot
+ *   into a plain directory has none.
+ * (Left ambiguous: the first process of a new mount namespace chrooting into a $ROOTFS that is
+ * a mount. The labs' checks, not this title, decide verdicts.)
  */
 export function rootPlace(pid: number, labHostPid: number): RootPlace {
   const root = rootIdentity(pid);
@@ -60,6 +63,13 @@ export function rootPlace(pid: number, labHostPid: number): RootPlace {
   if (sameIdentity(root, rootIdentity(labHostPid))) return 'lab-host';
   const rootfs = statAs(labHostPid, LAB_HOST_ROOTFS);
   if (!rootfs || !sameIdentity(root, { dev: rootfs.dev, ino: rootfs.ino })) return 'elsewhere';
+  const mnt = readProcLink(pid, 'ns/mnt');
+  if (mnt === null) return 'unknown';
+  if (mnt === readProcLink(labHostPid, 'ns/mnt')) return 'chroot';
+  for (let p = readStatus(pid)?.ppid ?? 0, depth = 0; p > 1 && depth < 16; p = readStatus(p)?.ppid ?? 0, depth++) {
+    if (readProcLink(p, 'ns/mnt') !== mnt) break;
+    if (!sameIdentity(rootIdentity(p), root)) return 'chroot';
+  }
   const top = findMount(readMountinfo(pid) ?? [], '/');
   return top && makeDev(top.major, top.minor) === root.dev ? 'pivot' : 'chroot';
 }
