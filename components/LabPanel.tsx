@@ -30,9 +30,11 @@ export function LabPanel({ controller, layout, status }: { controller: LabContro
   );
 }
 
+// No wrap="truncate": each line is already wrapped to the panel's width, and Ink's truncation
+// costs about as much again as drawing the row.
 function Row({ line }: { line: PanelLine }) {
   return (
-    <Text wrap="truncate" color={line.color} bold={line.bold} dimColor={line.dim}>
+    <Text color={line.color} bold={line.bold} dimColor={line.dim}>
       {line.text || ' '}
     </Text>
   );

@@ -13,7 +13,7 @@ import type { Lab } from '../src/labs/types.ts';
 import { AppUnderTest } from './support/app.ts';
 import { guardRealMachine } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
-import { frameProblems, readPanel, squeeze, stable } from './support/screen.ts';
+import { frameProblems, readPanel, settledFrame, squeeze, stable } from './support/screen.ts';
 
 guardRealMachine(testRootfsTar);
 const labs = await loadLabs();
@@ -30,6 +30,7 @@ afterAll(() => {
 async function resizeTo(app: AppUnderTest, cols: number, rows: number): Promise<void> {
   app.resize(cols, rows);
   await app.waitFor((s) => s.split('\n').some((r) => r.startsWith('╭') && [...r].length === cols), `the frame at ${cols}x${rows}`);
+  expect(await settledFrame(app), `the frame at ${cols}x${rows}`).toEqual([]);
   await stable(app);
 }
 
@@ -85,8 +86,7 @@ for (const lab of labs) {
           app.resize(c, r);
           await new Promise((res) => setTimeout(res, 30));
         }
-        await stable(app, 500);
-        expect(frameProblems(app), `${lab.id} after quick resizes`).toEqual([]);
+        expect(await settledFrame(app), `${lab.id} after quick resizes`).toEqual([]);
       }
       for (const [cols, rows] of SIZES) {
         await resizeTo(app, cols, rows);

@@ -7,6 +7,24 @@ import type { AppUnderTest } from './app.ts';
 const LEFT = new Set(['│', '┃', '╭', '╰', '┏', '┗']);
 const RIGHT = new Set(['│', '┃', '╮', '╯', '┓', '┛']);
 
+/**
+ * Waits until the frame is whole and stays whole for `holdMs` (nslab may take a few frames to
+ * catch up with a burst of resizes on a loaded machine); returns the problems left otherwise.
+ */
+export async function settledFrame(app: AppUnderTest, holdMs = 1000, timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let wholeSince: number | null = null;
+  while (Date.now() < deadline) {
+    const problems = frameProblems(app);
+    if (problems.length === 0) {
+      wholeSince ??= Date.now();
+      if (Date.now() - wholeSince >= holdMs) return [];
+    } else wholeSince = null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return frameProblems(app);
+}
+
 /** Waits until the screen has not changed for `quietMs`. */
 export async function stable(app: AppUnderTest, quietMs = 300, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
