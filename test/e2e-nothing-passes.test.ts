@@ -54,7 +54,8 @@ async function expectAllRed(app: AppUnderTest, lab: Lab, index: number, how: str
     for (const check of step.checks) expect(text, `${where} ${look}: ${check.id} red`).toContain(squeeze(`✗ ${check.title}`));
     expect(body.filter((l) => l.startsWith('! ')), `${where} ${look}: a lab defect`).toEqual([]);
     expect(body.filter((l) => l.startsWith('✓ ') && !/^✓ Steps? 1/.test(l)), `${where} ${look}: a green check`).toEqual([]);
-    expect(app.screen(), where).toContain(`step ${index + 1}/${lab.steps.length}`);
+    // Still this step (the panes and panel back after the full-screen read, nothing passed).
+    await app.waitFor((s) => s.includes(`step ${index + 1}/${lab.steps.length}`) && s.includes('┃'), `${where} ${look}: still at this step`);
   }
 }
 
