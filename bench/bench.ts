@@ -10,14 +10,16 @@
  * of an open lab, a check run's time per lab, and the classroom curve (bench/classroom.ts).
  *
  * BENCH_RUNS (default 5) sets the number of interleaved runs; BENCH_CLASSROOM=0 skips the
- * classroom.
+ * classroom; BENCH_INSTALLED=<prefix>/bin/nslab also times an installed package's launch
+ * against the clone's (`npm pack`, then `npm i -g --prefix <prefix> nslab-*.tgz`).
  */
 import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { loadLabs } from '../src/labs/catalog.ts';
 import { runChecks, typeSolution } from '../src/labs/runner.ts';
+import { INSPECTOR_VIEWS, Inspector } from '../src/inspect/inspector.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
-import { Stage } from '../src/world/stage.ts';
+import { PLAYGROUND, Stage } from '../src/world/stage.ts';
 import { classroom } from './classroom.ts';
 import { NSLAB_ENV, Outer, SCRATCH, median, percentile, treeCpuSeconds, treePeakRssMiB } from './outer.ts';
 
@@ -40,7 +42,7 @@ interface Subject {
 
 const nslab: Subject = {
   name: 'nslab',
-  launch: () => new Outer({ argv: [process.execPath, 'bin/nslab.js', 'play'], env: NSLAB_ENV }),
+  launch: () => new Outer({ argv: ['bin/nslab.js', 'play'], env: NSLAB_ENV }),
   otherPane: '\x07\t',
   roots: (outer) => [outer.pid],
   quit: async (outer) => {
@@ -180,9 +182,19 @@ async function resets(outer: Outer): Promise<number[]> {
   return times;
 }
 
+/** Launch to both prompts of `bin` (the clone's or an installed package's), once. */
+async function launchOf(bin: string): Promise<number> {
+  const started = performance.now();
+  const outer = new Outer({ argv: [bin, 'play'], env: NSLAB_ENV });
+  const at = await outer.when(() => bothPrompts(outer), 'both prompts');
+  outer.type('\x07q');
+  await outer.exited;
+  return at - started;
+}
+
 /** CPU used by an open lab over 10 s, as a share of one core. */
 async function idleCpu(labId: string): Promise<number> {
-  const outer = new Outer({ argv: [process.execPath, 'bin/nslab.js', labId], env: NSLAB_ENV });
+  const outer = new Outer({ argv: ['bin/nslab.js', labId], env: NSLAB_ENV });
   try {
     await outer.when(() => bothPrompts(outer), 'the lab open', 30_000);
     await sleep(3000); // first checks, titles, the UI settling
@@ -198,6 +210,24 @@ async function idleCpu(labId: string): Promise<number> {
   }
 }
 
+/** Opening a stage in-process, to both prompts, and its parts: the lab world (levels 1 and 2,
+ *  the rootfs tar extracted into it) and the container's start. */
+async function stageParts(tar: string): Promise<string> {
+  const total: number[] = [];
+  const world: number[] = [];
+  const container: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const stage = await Stage.open(PLAYGROUND, tar, { cols: 78, rows: 40 });
+    await Promise.all([stage.host.settled(5000), stage.container.settled(5000)]);
+    total.push(performance.now() - started);
+    world.push(stage.timings.world);
+    container.push(stage.timings.container);
+    await stage.close();
+  }
+  return `stage open in-process, to both shells quiet: median ${fmt(median(total))} ms; lab world start (levels 1+2, rootfs tar extracted) ${fmt(median(world))} ms; container start ${fmt(median(container))} ms`;
+}
+
 /** How long a step's checks take, on the starting state and after the solution (slowest step). */
 async function checkTimes(tar: string): Promise<string[]> {
   const lines: string[] = [];
@@ -211,10 +241,29 @@ async function checkTimes(tar: string): Promise<string[]> {
       await typeSolution(step, stage);
       after.push(await medianRun(() => runChecks(step, stage)));
     }
+    const looks = await inspectorTimes(stage);
     await stage.close();
     lines.push(`  ${lab.id.padEnd(22)} slowest step ${Math.max(...before).toFixed(1)} ms failing, ${Math.max(...after).toFixed(1)} ms passing`);
+    lines.push(`  ${''.padEnd(22)} inspector at the end: ${INSPECTOR_VIEWS.map((v, i) => `${v} ${looks[i]!.toFixed(1)} ms`).join(', ')}`);
   }
   return lines;
+}
+
+/** One look of each inspector view (what an open inspector costs per settle), median of 5. */
+async function inspectorTimes(stage: Stage): Promise<number[]> {
+  const inspector = new Inspector(() => ({
+    labHost: stage.labHostPid,
+    panes: [stage.host.pid, stage.container.pid],
+    focused: stage.container.foregroundPid(),
+    focusedName: 'container',
+  }));
+  const times: number[] = [];
+  for (const _ of INSPECTOR_VIEWS) {
+    inspector.cycle();
+    await inspector.refresh();
+    times.push(await medianRun(() => inspector.refresh()));
+  }
+  return times;
 }
 
 async function medianRun(work: () => Promise<unknown>): Promise<number> {
@@ -287,6 +336,19 @@ for (const name of withTmux ? (['nslab', 'tmux'] as const) : (['nslab'] as const
 const resetTimes = pooled('nslab', (r) => r.reset ?? []);
 console.log(`\nreset (Ctrl-g r) to both prompts on screen: median ${fmt(median(resetTimes))} ms [${fmt(Math.min(...resetTimes))}–${fmt(Math.max(...resetTimes))}] (n=${resetTimes.length})`);
 
+// BENCH_INSTALLED=<prefix>/bin/nslab: an `npm pack` + `npm i -g` install against this clone.
+const installed = process.env.BENCH_INSTALLED;
+if (installed) {
+  const clone: number[] = [];
+  const packed: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    clone.push(await launchOf('bin/nslab.js'));
+    packed.push(await launchOf(installed));
+  }
+  console.log(`launch to both prompts, clone ${fmt(median(clone))} ms [${clone.map((v) => fmt(v)).join(', ')}], installed package ${fmt(median(packed))} ms [${packed.map((v) => fmt(v)).join(', ')}]`);
+}
+
+console.log(await stageParts(image.tarPath));
 const labs = await loadLabs();
 const cpu = await idleCpu(labs[0]!.id);
 console.log(`idle CPU of an open lab (${labs[0]!.id}) over 10 s: ${cpu.toFixed(2)} % of one core`);

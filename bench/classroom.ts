@@ -27,7 +27,7 @@ class Student {
   misses = 0;
 
   constructor(labId: string) {
-    this.pty = pty.spawn(process.execPath, ['bin/nslab.js', labId], {
+    this.pty = pty.spawn('bin/nslab.js', [labId], {
       name: 'xterm-256color',
       cols: 160,
       rows: 45,

@@ -13,10 +13,12 @@ export interface StageScreenProps {
   readonly rows: number;
   /** The lab panel (labs only), drawn at the session's layout. */
   readonly panel?: (layout: Layout, status: SessionView['status']) => ReactNode;
+  /** Above the panes (presenter mode: the goal on top), drawn at the session's layout. */
+  readonly header?: (layout: Layout) => ReactNode;
 }
 
 /** The host pane and the container pane side by side, the lab panel, the footer. */
-export function StageScreen({ session, columns, rows, panel }: StageScreenProps) {
+export function StageScreen({ session, columns, rows, panel, header }: StageScreenProps) {
   const view = useSyncExternalStore(
     (listener) => session.subscribe(listener),
     () => session.view,
@@ -92,6 +94,7 @@ export function StageScreen({ session, columns, rows, panel }: StageScreenProps)
   }
   return (
     <Box flexDirection="column">
+      {header?.(layout)}
       {body}
       {panelNode}
       {footer}

@@ -14,14 +14,8 @@ import { render } from 'ink';
 import { ScreenWriter } from '../src/term/screen-writer.ts';
 import { ScreenWriterContext } from './PaneView.tsx';
 
-/**
- * Autowrap (DECAWM) off while nslab draws: a row written for a wider terminal than the one
- * that just resized (a frame in flight during a resize) then stops at the last column instead
- * of wrapping onto the next row and, at the bottom, scrolling the whole screen up, which would
- * leave every row the writer believes drawn one row off.
- */
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?7l\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l';
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?25h\x1b[?1049l';
 
 /**
  * What Ink takes for its stdout: sized like the terminal, each write one whole frame (debug
@@ -48,6 +42,38 @@ class InkSink extends EventEmitter {
   }
 }
 
+/** Ink and the ScreenWriter drawing `element` through `write`; no terminal of its own. */
+export interface Screen {
+  readonly writer: ScreenWriter;
+  resize(columns: number, rows: number): void;
+  rerender(element: ReactElement): void;
+  unmount(): void;
+}
+
+export function mountScreen(element: ReactElement, write: (data: string) => void, columns: number, rows: number): Screen {
+  const writer = new ScreenWriter(write, rows);
+  const sink = new InkSink(columns, rows, (frame) => writer.setInkFrame(frame));
+  const wrap = (el: ReactElement) => <ScreenWriterContext.Provider value={writer}>{el}</ScreenWriterContext.Provider>;
+  const ink = render(wrap(element), {
+    stdout: sink as unknown as NodeJS.WriteStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  return {
+    writer,
+    resize: (newColumns, newRows) => {
+      writer.resize(newRows);
+      sink.resize(newColumns, newRows);
+    },
+    rerender: (next) => ink.rerender(wrap(next)),
+    unmount: () => {
+      writer.dispose();
+      ink.unmount();
+    },
+  };
+}
+
 export interface FullscreenHandle {
   /** Tears the screen down and restores the terminal; idempotent. */
   restore(): void;
@@ -69,35 +95,24 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   const onData = (chunk: string) => options.onInput(chunk);
   stdin.on('data', onData);
   stdin.resume();
-  const writer = new ScreenWriter((data) => stdout.write(data), stdout.rows ?? 24);
-  const sink = new InkSink(stdout.columns ?? 80, stdout.rows ?? 24, (frame) => writer.setInkFrame(frame));
-  // The session's layout first (the views re-render at the new size), then Ink's own width,
-  // then the writer redraws everything from that frame: no frame of the old size is drawn on
-  // the new screen.
+  // The session's layout first (the views re-render at the new size), then the screen: no
+  // frame of the old size is drawn on the new screen.
   const onResize = () => {
     options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
-    sink.resize(stdout.columns ?? 80, stdout.rows ?? 24);
-    writer.resize(stdout.rows ?? 24);
+    screen.resize(stdout.columns ?? 80, stdout.rows ?? 24);
   };
   stdout.on('resize', onResize);
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const signal of signals) process.on(signal, options.onSignal);
 
   // Keys never reach Ink (useInput loses ESC, F-keys and Alt); Ink only lays out and draws.
-  const wrap = (el: ReactElement) => <ScreenWriterContext.Provider value={writer}>{el}</ScreenWriterContext.Provider>;
-  const ink = render(wrap(element), {
-    stdout: sink as unknown as NodeJS.WriteStream,
-    debug: true,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
+  const screen = mountScreen(element, (data) => stdout.write(data), stdout.columns ?? 80, stdout.rows ?? 24);
 
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
-    writer.dispose();
-    ink.unmount();
+    screen.unmount();
     stdin.off('data', onData);
     stdout.off('resize', onResize);
     for (const signal of signals) process.off(signal, options.onSignal);
@@ -113,5 +128,5 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
     process.stderr.write(`nslab crashed: ${process.env.NSLAB_DEBUG ? error.stack : error.message}\nThe lab world is gone with it; nothing was left on this machine.\n`);
     process.exit(70); // EX_SOFTWARE
   });
-  return { restore, rerender: (next) => ink.rerender(wrap(next)) };
+  return { restore, rerender: (next) => screen.rerender(next) };
 }

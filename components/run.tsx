@@ -1,7 +1,8 @@
 /** The full-screen app wired to the terminal: `nslab`, `nslab <lab-id>`, `nslab play`. */
 import type { Lab } from '../src/labs/types.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
-import { EventLog } from '../src/report/event-log.ts';
+import { EventLog, type EventBody } from '../src/report/event-log.ts';
+import { tapStdout, type CastRecorder } from '../src/record/asciicast.ts';
 import { Navigator } from '../src/navigator.ts';
 import type { Stage } from '../src/world/stage.ts';
 import { App } from './App.tsx';
@@ -11,16 +12,38 @@ import { runFullscreen } from './fullscreen.tsx';
 export type Start =
   | { readonly kind: 'list' }
   | { readonly kind: 'lab'; readonly id: string; readonly stage?: Promise<Stage> }
-  | { readonly kind: 'play'; readonly stage?: Promise<Stage> };
+  | { readonly kind: 'play'; readonly stage?: Promise<Stage> }
+  | { readonly kind: 'present'; readonly id: string; readonly stage?: Promise<Stage>; readonly step: number };
+
+export interface RunOptions {
+  /** --record: every byte drawn goes into this asciicast, step passes as markers. */
+  readonly recorder?: CastRecorder;
+  /** Labs refused at load (file, step and field), shown in the lab list. */
+  readonly labProblems?: string | null;
+  /** Said on the first screen (what a rootfs import did). */
+  readonly notice?: string | null;
+}
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
-/** `notice`: said on the first screen (what a rootfs import did). */
-export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, notice: string | null = null): Promise<void> {
+export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
+  const { recorder } = options;
   // The playground opens without waiting for the lab files; everything else starts from them.
   const store = new ProgressStore();
   const log = new EventLog(store.dir);
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, (event) => log.append(event), { notice });
+  // A grader jumps from marker to marker: one at each step pass.
+  const markStep = (event: EventBody) => {
+    if (event.type === 'step-passed') recorder?.marker(`${event.lab}: step ${event.step + 1} passed (${event.stepId})`);
+  };
+  const events = (event: EventBody) => {
+    markStep(event);
+    log.append(event);
+  };
+  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
+  const untap = recorder ? tapStdout(process.stdout, (data) => recorder.output(data)) : () => {};
+  // Registered before the screen's own resize handler: the "r" event precedes the redraw.
+  const onResize = () => recorder?.resize(process.stdout.columns ?? 80, process.stdout.rows ?? 24);
+  process.stdout.on('resize', onResize);
   if (start.kind === 'play') void labs.then((loaded) => navigator.setLabs(loaded), () => {});
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -29,6 +52,9 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     if (quitting) return;
     quitting = true;
     screen.restore();
+    untap();
+    process.stdout.off('resize', onResize);
+    recorder?.close();
     void navigator.close().then(finish, finish);
   };
   const screen = runFullscreen(<App navigator={navigator} />, {
@@ -38,6 +64,9 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
   });
   navigator.onQuit = quit;
   if (start.kind === 'lab') await navigator.openLab(start.id, start.stage);
+  else if (start.kind === 'present') {
+    await navigator.openPresentation(start.id, start.stage, start.step, markStep);
+  }
   else if (start.kind === 'play') await navigator.openPlayground(start.stage);
   await finished;
 }

@@ -3,25 +3,73 @@
  * container image, and hands over to the full-screen views in components/ — or, for `list`
  * and `verify`, prints and exits.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { NslabError } from './errors.ts';
+import { PACKAGE_ROOT } from './paths.ts';
 import { printable } from './printable.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
 import type { Lab } from './labs/types.ts';
 import { ensureHostRootfs } from './rootfs/build.ts';
 import { computeLayout } from './layout.ts';
-import { PACKAGE_ROOT } from './paths.ts';
 import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
+import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
+
+const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
+
+/** Opens the recording before anything starts, so a bad path fails before the lab world is built. */
+async function openRecorder(file: string | undefined, title: string) {
+  if (!file) return undefined;
+  const { CastRecorder } = await import('./record/asciicast.ts');
+  return new CastRecorder(file, terminalSize(), title);
+}
+
+/** --tasks, --memory, --cpus: the limits of every lab world this command starts (src/world/limits.ts). */
+function addLimitOptions(command: Command): Command {
+  return command
+    .option('--tasks <n>', `processes and threads per lab world (default ${DEFAULT_LIMITS.tasks})`)
+    .option('--memory <size>', `memory per lab world, tmpfs files included, e.g. 512M, 2G (default ${formatBytes(DEFAULT_LIMITS.memoryBytes)})`)
+    .option('--cpus <n>', `CPU time per lab world, in CPUs, e.g. 1.5 (default ${DEFAULT_LIMITS.cpus})`);
+}
+
+function applyLimitOptions(options: { tasks?: string; memory?: string; cpus?: string }): void {
+  const number = (flag: string, text: string, value: number) => {
+    if (!Number.isFinite(value)) throw new NslabError(`${flag} ${text} is not a number.`, `Example: nslab ${flag} ${flag === '--memory' ? '1G' : flag === '--tasks' ? '512' : '1.5'}`);
+    return value;
+  };
+  configureLimits({
+    ...(options.tasks === undefined ? {} : { tasks: number('--tasks', options.tasks, Number(options.tasks)) }),
+    ...(options.memory === undefined ? {} : { memoryBytes: number('--memory', options.memory, parseSize(options.memory)) }),
+    ...(options.cpus === undefined ? {} : { cpus: number('--cpus', options.cpus, Number(options.cpus)) }),
+  });
+}
 
 const rootfsOption = () =>
   new Option('--rootfs <path>', 'container root filesystem: a directory, .tar or .tar.gz (Alpine minirootfs, docker export)');
 
+const labsOption = () =>
+  new Option('--labs <dir>', "an instructor's labs beside the built-in ones: a directory of NN-<lab-id>/lab.md (repeatable)").argParser(
+    (dir: string, previous: string[] | undefined) => [...(previous ?? []), dir],
+  );
+const trustOption = () => new Option('--trust-lab-code', "load the checks.ts/checks.js of --labs labs: that code runs inside nslab, as you");
+
+interface LabsOptions {
+  readonly labs?: string[];
+  readonly trustLabCode?: boolean;
+}
+
 // Loaded when needed, not at start: the playground's first prompt waits for none of them
-// (zod, node-tar and the lab files cost about a tenth of a second to load).
-const loadLabs = async () => (await import('./labs/catalog.ts')).loadLabs();
+// (zod, yaml, node-tar and the lab files cost about a tenth of a second to load).
+const loadCatalog = async (options: LabsOptions) =>
+  (await import('./labs/catalog.ts')).loadCatalog({ labDirs: options.labs ?? [], trustLabCode: options.trustLabCode ?? false });
+
+/** Labs that were refused (and translations not used), for a screen that has one line to spare. */
+function problemNotice(problems: readonly string[]): string | null {
+  if (problems.length === 0) return null;
+  return `${problems.length === 1 ? 'A lab file has a problem' : `${problems.length} problems in lab files`} (\`nslab list\` shows them all): ${problems[0]}`;
+}
 const importRootfs = async (path: string) => (await import('./rootfs/import.ts')).importRootfs(path);
 
 /** The container image's tar, and for an imported one what the import did (devices skipped, setuid bits cleared). */
@@ -38,10 +86,15 @@ function packageVersion(): string {
 }
 
 /**
- * The terminal must be one nslab can draw on. TERM=dumb (Emacs shell buffers, some CI logs)
- * cannot move the cursor: Ink's frames would arrive as garbage, so refuse with the reason.
- * NO_COLOR (no-color.org: set and not empty) turns nslab's own colours off; chalk, which Ink
- * draws with, reads only FORCE_COLOR, once, when it is first loaded.
+ * --rootfs given before or after the subcommand. The program has a --rootfs of its own (for
+ * `nslab <lab-id> --rootfs X`), and commander gives it every --rootfs on the line, also the
+ * one after `play`: the subcommand reads the program's value too.
+ */
+const rootfsOf = (command: Command): string | undefined => (command.optsWithGlobals() as { rootfs?: string }).rootfs;
+
+/**
+ * TERM=dumb (Emacs shell buffers, some CI logs) cannot move the cursor: Ink's frames would
+ * arrive as garbage, so refuse with the reason.
  */
 function checkTerminalKind(): void {
   if (process.env.TERM === 'dumb') {
@@ -50,7 +103,12 @@ function checkTerminalKind(): void {
       'Run nslab in a terminal emulator (xterm, GNOME Terminal, tmux, ...). `nslab list`, `nslab verify` and `nslab doctor` print plain text and work anywhere.',
     );
   }
-  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
+  return n;
 }
 
 function terminalSize() {
@@ -81,7 +139,20 @@ async function prepareInteractive(rootfs: string | undefined): Promise<{ tar: st
 async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
-  return import('../components/run.tsx');
+  // NO_COLOR (no-color.org): Ink's colours come from chalk, which reads FORCE_COLOR only.
+  // Nothing nslab shows depends on colour alone (✓ ✗ + ~ ● ○ ▶ carry the meaning).
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0';
+  // Ink's layout engine (yoga-layout) instantiates its inline WebAssembly through fetch() when
+  // there is one, and Node's fetch loads undici for it: 0.3 of the 0.6 s the UI took to load
+  // (--cpu-prof). Without fetch, yoga decodes the same bytes itself. The property is moved
+  // aside, not read: reading it is what loads undici.
+  const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (fetch?.configurable) delete (globalThis as { fetch?: unknown }).fetch;
+  try {
+    return await import('../components/run.tsx');
+  } finally {
+    if (fetch?.configurable) Object.defineProperty(globalThis, 'fetch', fetch);
+  }
 }
 
 /**
@@ -89,20 +160,18 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  * Callers let it open before loading Ink: its shells then boot in their own processes while
  * Ink loads, instead of the world waiting on a busy main thread (measured: 0.76 s vs 1.0 s).
  */
-function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean): Promise<Stage> {
+function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number): Promise<Stage> {
   const { columns, rows } = terminalSize();
-  const { paneCols, paneRows } = computeLayout({ columns, rows, inLab: withLabPanel });
+  const { paneCols, paneRows } = computeLayout({ columns, rows, inLab: withLabPanel !== false, fixedPanelRows: typeof withLabPanel === 'number' ? withLabPanel : undefined });
   const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
   stage.catch(() => {}); // the session awaits it and shows the failure
   return stage;
 }
 
-function unknownLab(id: string, labs: readonly Lab[]): NslabError {
-  return new NslabError(`There is no lab "${id}".`, `Labs: ${labs.map((l) => l.id).join(', ')}. \`nslab list\` shows them all.`);
+function unknownLab(id: string, labs: readonly Lab[], problems: readonly string[]): NslabError {
+  const refused = problems.length ? `\nLab files with problems:\n${problems.join('\n')}` : '';
+  return new NslabError(`There is no lab "${id}".${refused}`, `Labs: ${labs.map((l) => l.id).join(', ')}. \`nslab list\` shows them all.`);
 }
-
-/** --rootfs given before or after the subcommand (`nslab --rootfs X play`, `nslab play --rootfs X`). */
-const rootfsOf = (command: Command): string | undefined => (command.optsWithGlobals() as { rootfs?: string }).rootfs;
 
 export function buildProgram(): Command {
   const program = new Command('nslab')
@@ -110,46 +179,85 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', "print nslab's version")
     .argument('[lab-id]', 'open this lab (default: the lab list)')
     .addOption(rootfsOption())
-    // Without this, commander gives the program's own --rootfs every "--rootfs X" on the line,
-    // also the one after a subcommand, and `nslab play --rootfs X` would use the host rootfs.
-    .enablePositionalOptions()
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .addOption(recordOption())
     .showHelpAfterError()
-    .action(async (labId: string | undefined, options: { rootfs?: string }) => {
+    // The limit flags belong to the program, so they work before or after any command name.
+    .hook('preAction', (root) => applyLimitOptions(root.opts()));
+  addLimitOptions(program);
+  program
+    .action(async (labId: string | undefined, options: { rootfs?: string; record?: string } & LabsOptions) => {
       // The lab id is checked first: a typo must not wait for (or cause) a rootfs import.
-      const labs = await loadLabs();
+      const { labs, problems } = await loadCatalog(options);
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
-      if (labId !== undefined && !lab) throw unknownLab(labId, labs);
+      if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
       const { tar, summary } = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start, summary);
+      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems), notice: summary });
     });
 
   program
     .command('play')
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
-    .action(async (_options: unknown, command: Command) => {
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .addOption(recordOption())
+    .action(async (options: { rootfs?: string; record?: string } & LabsOptions, command: Command) => {
       const { tar, summary } = await prepareInteractive(rootfsOf(command));
+      const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
       // Let the stage open first: its shells then start in their own processes while Ink loads.
       await stage.catch(() => {});
       const { runApp } = await loadUi();
       // The lab files are only needed for Ctrl-g l; load them once the playground is up.
       const labs = stage.then(
-        () => loadLabs(),
-        () => loadLabs(),
+        async () => (await loadCatalog(options)).labs,
+        async () => (await loadCatalog(options)).labs,
       );
-      await runApp(labs, tar, { kind: 'play', stage }, summary);
+      await runApp(labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
+    });
+
+  program
+    .command('present')
+    .description('presenter mode, for a projector: Ctrl-g n types the next solution line at human speed, Ctrl-g 1…9 goes to a step')
+    .argument('<lab-id>', 'the lab to present')
+    .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
+    .addOption(rootfsOption())
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .addOption(recordOption())
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string } & LabsOptions, command: Command) => {
+      const { labs, problems } = await loadCatalog(options);
+      const lab = labs.find((l) => l.id === labId);
+      if (!lab) throw unknownLab(labId, labs, problems);
+      const { tar, summary } = await prepareInteractive(rootfsOf(command));
+      const step = options.step ?? 1;
+      if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
+        throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`);
+      }
+      const recorder = await openRecorder(options.record, `nslab present ${labId}`);
+      const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
+      const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
+      await stage.catch(() => {});
+      const { runApp } = await loadUi();
+      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder, notice: summary });
     });
 
   program
     .command('list')
     .description('the labs, with their step counts and your progress')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const labs = await loadLabs();
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (options: { json?: boolean } & LabsOptions) => {
+      const { labs, problems } = await loadCatalog(options);
+      for (const problem of problems) process.stderr.write(`nslab: ${problem}\n`);
+      if (problems.length) process.exitCode = 1;
       const { ProgressStore, describeProgress } = await import('./labs/progress.ts');
       const { progress, warning } = new ProgressStore().load();
       if (warning) process.stderr.write(`nslab: ${warning}\n`);
@@ -161,35 +269,45 @@ export function buildProgram(): Command {
       }));
       if (options.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       else {
-        const idWidth = Math.max(...rows.map((r) => r.id.length));
-        const titleWidth = Math.max(...rows.map((r) => r.title.length));
+        const idWidth = Math.max(0, ...rows.map((r) => r.id.length));
+        const titleWidth = Math.max(0, ...rows.map((r) => r.title.length));
         for (const r of rows) process.stdout.write(`${r.id.padEnd(idWidth)}  ${r.title.padEnd(titleWidth)}  ${String(r.steps).padStart(2)} steps  ${r.progress}\n`);
       }
     });
 
   program
     .command('verify')
-    .description('prove each lab honest: in a fresh lab world every check fails, the reference solution is typed, every check passes')
-    .argument('[lab-id]', 'the lab to verify')
-    .option('--all', 'verify every lab')
-    .option('--json', 'print JSON')
+    .description("prove labs honest in fresh lab worlds: per step every check red at the start, each declared wrong attempt gives its verdicts, the reference solution turns every check green")
+    .argument('[lab-id...]', 'the labs to verify (default with --labs: the labs of those directories)')
+    .option('--all', 'verify every lab, built-in and --labs')
+    .option('--json', 'print a JSON document (format version, nslab version, kernel, per-check verdict codes)')
+    .option('--junit <file>', 'also write a JUnit XML report to this file')
+    .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: the number of CPUs)').argParser(positiveInteger))
+    .addOption(labsOption())
+    .addOption(trustOption())
     .addOption(rootfsOption())
-    .action(async (labId: string | undefined, options: { all?: boolean; json?: boolean }, command: Command) => {
-      if (!labId && !options.all) throw new NslabError('Say which lab to verify, or --all.', 'Example: nslab verify pivot-root');
-      await assertPrerequisites();
-      const labs = await loadLabs();
-      const chosen = options.all ? labs : labs.filter((l) => l.id === labId);
-      if (chosen.length === 0) throw unknownLab(labId!, labs);
-      const { tar } = await containerImage(rootfsOf(command));
-      const { formatVerdict, verifyLab } = await import('./labs/verify.ts');
-      const verdicts = [];
-      for (const lab of chosen) {
-        const verdict = await verifyLab(lab, tar);
-        verdicts.push(verdict);
-        if (!options.json) process.stdout.write(formatVerdict(verdict) + '\n');
+    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string } & LabsOptions, command: Command) => {
+      if (labIds.length === 0 && !options.all && !options.labs?.length) {
+        throw new NslabError('Say which labs to verify: lab ids, --all, or --labs DIR.', 'Example: nslab verify pivot-root');
       }
-      if (options.json) process.stdout.write(JSON.stringify(verdicts, null, 2) + '\n');
-      process.exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
+      await assertPrerequisites();
+      const { labs, problems } = await loadCatalog(options);
+      for (const id of labIds) if (!labs.some((l) => l.id === id)) throw unknownLab(id, labs, problems);
+      const chosen = options.all ? labs : labIds.length ? labs.filter((l) => labIds.includes(l.id)) : labs.filter((l) => !l.origin.builtIn);
+      // A lab that did not load is a failed verification (of the directories asked about).
+      const relevant = options.all || labIds.length === 0 ? problems : [];
+      for (const problem of relevant) if (!options.json) process.stdout.write(`FAIL ${problem}\n`);
+      const { tar } = await containerImage(rootfsOf(command));
+      const { formatReport, junitReport, reportDocument, verifyLabs } = await import('./labs/verify.ts');
+      const reports = await verifyLabs(chosen, tar, {
+        ...(options.jobs ? { jobs: options.jobs } : {}),
+        onLab: (report) => {
+          if (!options.json) process.stdout.write(formatReport(report) + '\n');
+        },
+      });
+      if (options.json) process.stdout.write(JSON.stringify(reportDocument(reports, relevant), null, 2) + '\n');
+      if (options.junit) writeFileSync(options.junit, junitReport(reports, relevant));
+      process.exitCode = relevant.length === 0 && reports.every((r) => r.ok) ? 0 : 1;
     });
 
   program
@@ -198,8 +316,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'versioned JSON').conflicts(['junit', 'tap']))
     .addOption(new Option('--junit', 'JUnit XML, one testcase per step').conflicts(['tap']))
     .option('--tap', 'TAP version 14')
-    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean }) => {
-      const labs = await loadLabs();
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean } & LabsOptions) => {
+      const { labs } = await loadCatalog(options);
       const { runReport } = await import('./report/commands.ts');
       runReport(labs, options.json ? 'json' : options.junit ? 'junit' : options.tap ? 'tap' : 'text');
     });
@@ -210,8 +330,10 @@ export function buildProgram(): Command {
     .argument('[lab-id]', 'the lab to reset')
     .option('--all', 'every lab')
     .option('--yes', 'do not ask (for scripts)')
-    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean }) => {
-      const labs = await loadLabs();
+    .addOption(labsOption())
+    .addOption(trustOption())
+    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean } & LabsOptions) => {
+      const { labs } = await loadCatalog(options);
       const { runReset } = await import('./report/commands.ts');
       await runReset(labs, { labId, ...options });
     });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PrerequisiteError } from './errors.ts';
 import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
 import { labIdentity } from './world/identity.ts';
+import { currentLimits, formatBytes, limitsPlan, type LimitsPlan, type WorldLimits } from './world/limits.ts';
 import { MIN_COLUMNS, MIN_ROWS } from './layout.ts';
 import { PING_DESCRIPTION } from './rootfs/build.ts';
 
@@ -121,7 +122,8 @@ const TOOLS: ToolSpec[] = [
     version: firstLine,
     fix: 'sudo apt-get install gcc',
     required: false,
-    neededFor: "the chroot-escape lab's escape program",
+    // Without nslab-init, level 1 of each lab world stays dumpable (assets/world/nslab-init.c).
+    neededFor: "the chroot-escape lab's escape program and nslab-init, which keeps level 1 of the lab world out of the lab's reach",
   },
 ];
 
@@ -267,6 +269,26 @@ async function checkUserNamespaces(dirs: string[], env: NodeJS.ProcessEnv, timeo
   return { ...base, ok: false, found, fix };
 }
 
+/**
+ * The limits section: the mechanism in force and the limits each lab world gets (the flags
+ * --tasks, --memory and --cpus change them). Only the rlimit floor counts as missing: it leaves
+ * tmpfs and the total memory of a world unlimited.
+ */
+export function checkLimits(limits: WorldLimits = currentLimits(), plan: LimitsPlan = limitsPlan()): Prerequisite {
+  const values = `${limits.tasks} tasks, ${formatBytes(limits.memoryBytes)} memory, ${limits.cpus} CPUs`;
+  const base = { id: 'limits', title: 'limits on each lab world', required: false };
+  if (plan.mechanism === 'rlimit') {
+    return {
+      ...base,
+      ok: false,
+      found: `rlimit floor only (${values}): tasks ${plan.enforced.tasks}; memory ${plan.enforced.memory}; tmpfs ${plan.enforced.tmpfs} (${plan.why})`,
+      fix: 'Start nslab as root (sudo nslab) on a machine with cgroup v2, or cgroup v1 pids and memory hierarchies, mounted.',
+    };
+  }
+  const controllers = [...plan.parents.keys()].join(', ');
+  return { ...base, ok: true, found: `${plan.mechanism} (${controllers}): ${values}; ${plan.enforced.tmpfs}; cpu: ${plan.enforced.cpu}` };
+}
+
 function checkTerminal(terminal: { columns: number; rows: number }): Prerequisite {
   const ok = terminal.columns >= MIN_COLUMNS && terminal.rows >= MIN_ROWS;
   return {
@@ -288,7 +310,7 @@ export async function checkPrerequisites(opts: DoctorOptions = {}): Promise<Prer
     checkUserNamespaces(dirs, env, timeoutMs, opts.sysctlDir ?? '/proc/sys'),
     ...TOOLS.map((t) => checkTool(t, dirs, where, env, timeoutMs)),
   ]);
-  const list = [checkKernel(), userns!, ...tools.map((t) => (t.id === 'ping' ? whichPing(t, tools) : t))];
+  const list = [checkKernel(), userns!, ...tools.map((t) => (t.id === 'ping' ? whichPing(t, tools) : t)), checkLimits()];
   if (opts.terminal) list.push(checkTerminal(opts.terminal));
   return list;
 }

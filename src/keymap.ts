@@ -22,24 +22,26 @@ export interface KeyBinding {
   readonly footer?: string;
   /** The footer's way of writing the key when it differs from the label (one mark for a pair). */
   readonly footerLabel?: string;
+  /** The footer's word in presenter mode (`nslab present`); a row without one is not shown there. */
+  readonly presenterFooter?: string;
   /** 'lab': only inside a lab (the playground says so). */
   readonly where: 'all' | 'lab';
 }
 
 export const KEYMAP = [
-  { command: 'switch-focus', keys: ['\t'], label: 'Tab', does: 'move the focus to the other pane', footer: 'pane', where: 'all' },
+  { command: 'switch-focus', keys: ['\t'], label: 'Tab', does: 'move the focus to the other pane', footer: 'pane', presenterFooter: 'pane', where: 'all' },
   { command: 'hint', keys: ['h'], label: 'h', does: 'the next hint for this step', footer: 'hint', where: 'lab' },
   { command: 'solution', keys: ['s'], label: 's', does: 'the reference solution (press twice: it asks first)', footer: 'solution', where: 'lab' },
   { command: 'panel-full', keys: ['f'], label: 'f', does: 'the lab panel over the whole screen (↑ ↓ PgUp PgDn scroll it; Esc or Ctrl-g f closes)', footer: 'panel', where: 'lab' },
   { command: 'panel-down', keys: ['\x1b[B', '\x1bOB', '\x1b[6~'], label: '↓', does: 'scroll the lab panel down a page', footer: 'scroll', footerLabel: '↑↓', where: 'lab' },
   { command: 'panel-up', keys: ['\x1b[A', '\x1bOA', '\x1b[5~'], label: '↑', does: 'scroll the lab panel up a page', where: 'lab' },
-  { command: 'inspect', keys: ['i'], label: 'i', does: 'the live inspector over the other pane: namespaces, mounts, links (again: the next view, then closed)', footer: 'inspect', where: 'all' },
-  { command: 'present-next', keys: ['n'], label: 'n', does: 'presenter mode: the next step', where: 'lab' },
-  { command: 'present-step', keys: [...'123456789'], label: '1…9', does: 'presenter mode: go to that step', where: 'lab' },
-  { command: 'reset', keys: ['r'], label: 'r', does: "reset: a fresh lab world in the lab's starting state", footer: 'reset', where: 'all' },
+  { command: 'inspect', keys: ['i'], label: 'i', does: 'the live inspector over the other pane: namespaces, mounts, links (again: the next view, then closed)', footer: 'inspect', presenterFooter: 'inspect', where: 'all' },
+  { command: 'present-next', keys: ['n'], label: 'n', does: 'presenter mode: type the next line of the reference solution', presenterFooter: 'next line', where: 'lab' },
+  { command: 'present-step', keys: [...'123456789'], label: '1…9', does: 'presenter mode: a fresh world at that step', presenterFooter: 'step', where: 'lab' },
+  { command: 'reset', keys: ['r'], label: 'r', does: "reset: a fresh lab world in the lab's starting state", footer: 'reset', presenterFooter: 'reset', where: 'all' },
   { command: 'list', keys: ['l'], label: 'l', does: 'back to the lab list', footer: 'labs', where: 'all' },
   { command: 'help', keys: ['?'], label: '?', does: 'this help (again to close)', footer: 'help', where: 'all' },
-  { command: 'quit', keys: ['q'], label: 'q', does: 'quit; the kernel removes everything the lab made', footer: 'quit', where: 'all' },
+  { command: 'quit', keys: ['q'], label: 'q', does: 'quit; the kernel removes everything the lab made', footer: 'quit', presenterFooter: 'quit', where: 'all' },
   { command: 'literal-prefix', keys: [PREFIX], label: 'Ctrl-g', does: 'a literal Ctrl-g for the pane', where: 'all' },
 ] as const satisfies readonly KeyBinding[];
 
@@ -57,11 +59,11 @@ export const LIST_KEYS: readonly { readonly label: string; readonly does: string
   { label: 'q', does: 'quit' },
 ];
 
-/** One footer item per row that has a footer word: "h hint". Lab-only rows only in a lab. */
-export function footerItems(inLab: boolean): string[] {
-  return (KEYMAP as readonly KeyBinding[])
-    .filter((b) => b.footer !== undefined && (inLab || b.where === 'all'))
-    .map((b) => `${b.footerLabel ?? b.label} ${b.footer}`);
+/** One footer item per row that has a footer word: "h hint". Lab-only rows only in a lab; presenter mode its own. */
+export function footerItems(inLab: boolean, presenter = false): string[] {
+  const rows = KEYMAP as readonly KeyBinding[];
+  if (presenter) return rows.filter((b) => b.presenterFooter !== undefined).map((b) => `${b.label} ${b.presenterFooter}`);
+  return rows.filter((b) => b.footer !== undefined && (inLab || b.where === 'all')).map((b) => `${b.footerLabel ?? b.label} ${b.footer}`);
 }
 
 /** The README's key table, in Markdown, drawn from KEYMAP. */

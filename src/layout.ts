@@ -31,9 +31,16 @@ const INK_SLACK_ROWS = 1;
 /** The lab panel's border and padding, each side. */
 const PANEL_SIDE = 2;
 
+/** Presenter mode: the goal above the panes, the checks and the next line below, no borders. */
+export const PRESENTER_TOP_ROWS = 3;
+export const PRESENTER_BOTTOM_ROWS = 2;
+export const PRESENTER_PANEL_ROWS = PRESENTER_TOP_ROWS + PRESENTER_BOTTOM_ROWS;
+
 export interface LayoutInput {
   readonly columns: number;
   readonly rows: number;
+  /** Presenter mode: panels of fixed rows (PRESENTER_PANEL_ROWS), instead of the lab panel. */
+  readonly fixedPanelRows?: number;
   /** The lab panel (labs only): rows its content needs at a given inner width; opened full-screen. */
   readonly panel?: { readonly contentRows: (innerWidth: number) => number; readonly full: boolean } | null;
   readonly inLab: boolean;
@@ -122,8 +129,8 @@ export function wrapHanging(prefix: string, text: string, width: number, indent 
 }
 
 /** The footer's key items, wrapped item by item: a key is never cut from its word. */
-function footerKeyLines(inLab: boolean, width: number): string[] {
-  const items = footerItems(inLab);
+function footerKeyLines(inLab: boolean, presenter: boolean, width: number): string[] {
+  const items = footerItems(inLab, presenter);
   const lines: string[] = [];
   let line = FOOTER_KEYS_PREFIX;
   const indent = ' '.repeat(FOOTER_KEYS_PREFIX.length);
@@ -144,14 +151,15 @@ export function computeLayout(input: LayoutInput): Layout {
   const width = (paneCols + BORDER) * 2;
   const alert = input.alert ? wrapText(input.alert, width - 1).slice(0, MAX_ALERT_ROWS) : [];
   const notice = input.notice ? wrapText(input.notice, width - 1) : [];
-  const footer = { keys: footerKeyLines(input.inLab, width), alert, notice };
+  const footer = { keys: footerKeyLines(input.inLab, input.fixedPanelRows !== undefined, width), alert, notice };
   const footerRows = footer.keys.length + alert.length + NOTICE_ROWS;
   // What the panes and the panel share: everything but the footer and Ink's slack row.
   const body = Math.max(0, rows - footerRows - INK_SLACK_ROWS);
   const paneChrome = BORDER + PANE_TITLE_ROWS;
   const panelInnerWidth = Math.max(10, width - PANEL_SIDE * 2);
   let panelRows = 0;
-  if (input.panel) {
+  if (input.fixedPanelRows !== undefined) panelRows = Math.min(input.fixedPanelRows, Math.max(0, body - paneChrome - 3));
+  else if (input.panel) {
     const wanted = input.panel.contentRows(panelInnerWidth) + BORDER;
     const room = body - paneChrome - MIN_PANE_ROWS;
     panelRows = Math.max(Math.min(wanted, room), Math.min(MIN_PANEL_ROWS, Math.max(0, body - paneChrome - 3)));

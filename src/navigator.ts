@@ -7,11 +7,13 @@ import type { Progress, ProgressStore } from './labs/progress.ts';
 import type { Lab } from './labs/types.ts';
 import type { EventBody } from './report/event-log.ts';
 import { Session } from './session/session.ts';
+import { Presenter, memoryProgress } from './present/presenter.ts';
+import { PRESENTER_PANEL_ROWS } from './layout.ts';
 import { PLAYGROUND, type Stage } from './world/stage.ts';
 
 export type Screen =
   | { readonly kind: 'list'; readonly selected: number }
-  | { readonly kind: 'lab'; readonly lab: LabController; readonly session: Session }
+  | { readonly kind: 'lab'; readonly lab: LabController; readonly session: Session; readonly presenter?: Presenter }
   | { readonly kind: 'play'; readonly session: Session };
 
 export interface NavigatorView {
@@ -38,11 +40,14 @@ export class Navigator {
     size: { columns: number; rows: number },
     /** Where a lab tells what happened: the event log, and a recording's markers. */
     private readonly events: (event: EventBody) => void = () => {},
+    /** Lab files that were refused, said on the lab list (the other labs are there). */
+    labProblems: string | null = null,
     options: { notice?: string | null } = {},
   ) {
     const { progress, warning } = this.loadProgress();
     this.startNotice = options.notice ?? null;
-    this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning: warning ?? this.startNotice, ...size, frame: 0 };
+    const warnings = [labProblems, warning, this.startNotice].filter(Boolean).join('\n') || null;
+    this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning: warnings, ...size, frame: 0 };
     const resume = labs.findIndex((lab) => progress.labs[lab.id] && !progress.labs[lab.id]!.done);
     if (resume > 0) this.state = { ...this.state, screen: { kind: 'list', selected: resume } };
   }
@@ -76,6 +81,22 @@ export class Navigator {
     await controller.open(prepared);
   }
 
+  /**
+   * Presenter mode: the lab at step `startAt` (0-based), nothing saved, no event logged; only a
+   * recording hears of the step passes (its markers).
+   */
+  async openPresentation(id: string, prepared: Promise<Stage> | undefined, startAt: number, onStepPassed: (event: EventBody) => void): Promise<void> {
+    const lab = this.state.labs.find((l) => l.id === id);
+    if (!lab) return;
+    const previous = this.state.screen;
+    const session = this.newSession(PRESENTER_PANEL_ROWS);
+    const controller = new LabController(lab, session, memoryProgress(), onStepPassed);
+    const presenter = new Presenter(controller, session);
+    this.update({ screen: { kind: 'lab', lab: controller, session, presenter } });
+    await closeScreen(previous);
+    await controller.open(prepared, startAt);
+  }
+
   async openPlayground(prepared?: Promise<Stage>): Promise<void> {
     const previous = this.state.screen;
     const session = this.newSession(false);
@@ -106,7 +127,7 @@ export class Navigator {
     opening.catch((error: unknown) => this.update({ warning: `Could not open that: ${(error as Error).message}` }));
   }
 
-  private newSession(withLabPanel: boolean): Session {
+  private newSession(withLabPanel: boolean | number): Session {
     const session = new Session({ spec: PLAYGROUND, rootfsTar: this.rootfsTar, columns: this.state.columns, rows: this.state.rows, withLabPanel });
     session.onQuit = () => this.onQuit();
     session.onList = () => this.go(this.openList());
@@ -129,7 +150,8 @@ export class Navigator {
     const screen = this.state.screen;
     if (screen.kind !== 'list') return; // an earlier key of the same chunk opened something
     const count = this.state.labs.length;
-    const move = (delta: number) => this.update({ screen: { kind: 'list', selected: (screen.selected + delta + count) % count } });
+    const move = (delta: number) => count > 0 && this.update({ screen: { kind: 'list', selected: (screen.selected + delta + count) % count } });
+    const selected = this.state.labs[screen.selected];
     switch (key) {
       case '\x1b[A': case '\x1bOA': case 'k':
         move(-1);
@@ -138,7 +160,8 @@ export class Navigator {
         move(1);
         return;
       case '\r': case '\n':
-        this.go(this.openLab(this.state.labs[screen.selected]!.id));
+        // An empty list (every lab file refused, or none yet): Enter has nothing to open.
+        if (selected) this.go(this.openLab(selected.id));
         return;
       case 'p':
         this.go(this.openPlayground());

@@ -1,11 +1,14 @@
 /** The command line as a user runs it: output, exit codes, and clear errors without stack traces. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { reportDocument } from '../src/labs/verify.ts';
 import { testRootfsTar } from './support/rootfs.ts';
+
+type VerifyDocument = ReturnType<typeof reportDocument>;
 
 const run = promisify(execFile);
 const state = mkdtempSync(join(tmpdir(), 'nslab-cli-state-'));
@@ -39,14 +42,20 @@ describe('nslab command line', () => {
     }
   });
 
-  it('verify <lab-id> --json: every check failed before and passed after', async () => {
+  it('verify <lab-id> --json: a stable document, every check red at the start and green after the solution', async () => {
     const { code, stdout } = await nslab(['verify', 'pivot-root', '--json']);
     expect(code).toBe(0);
-    const [verdict] = JSON.parse(stdout) as Array<{ lab: string; ok: boolean; checks: Array<{ ok: boolean; before: { pass: boolean }; after: { pass: boolean } }> }>;
-    expect(verdict!.lab).toBe('pivot-root');
-    expect(verdict!.ok).toBe(true);
-    expect(verdict!.checks.length).toBeGreaterThan(3);
-    for (const c of verdict!.checks) expect([c.before.pass, c.after.pass]).toEqual([false, true]);
+    const doc = JSON.parse(stdout) as VerifyDocument;
+    expect(doc).toMatchObject({ format: 1, nslab: expect.stringMatching(/^\d+\.\d+\.\d+/), kernel: release(), ok: true, problems: [] });
+    const [lab] = doc.labs;
+    expect(lab!.id).toBe('pivot-root');
+    for (const step of lab!.steps) {
+      expect(step.phases.at(0)!.phase).toBe('start');
+      expect(step.phases.at(-1)!.phase).toBe('solution');
+      for (const phase of step.phases) expect(phase.ok, `${step.id} ${phase.phase}`).toBe(true);
+      expect(step.phases.at(-1)!.checks.every((c) => c.code === 'pass')).toBe(true);
+      expect(step.phases.at(0)!.checks.every((c) => c.code !== 'pass')).toBe(true);
+    }
   });
 
   it('explains what is wrong, never with a stack trace', async () => {
@@ -55,7 +64,7 @@ describe('nslab command line', () => {
     expect(noLab.stderr).toContain('nslab: There is no lab "no-such-lab".');
     expect(noLab.stderr).not.toMatch(/\n\s+at /);
     const nothing = await nslab(['verify']);
-    expect(nothing.stderr).toContain('Say which lab to verify, or --all.');
+    expect(nothing.stderr).toContain('Say which labs to verify: lab ids, --all, or --labs DIR.');
     const noTty = await nslab(['play']);
     expect(noTty.code).toBe(1);
     expect(noTty.stderr).toContain('nslab needs an interactive terminal.');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   assertPrerequisites,
+  checkLimits,
   checkPrerequisites,
   formatReport,
   MIN_COLUMNS,
@@ -18,10 +19,11 @@ import {
 } from '../src/doctor.ts';
 import { PrerequisiteError } from '../src/errors.ts';
 import { labIdentity } from '../src/world/identity.ts';
+import { limitsPlan, rlimitPlan } from '../src/world/limits.ts';
 
 const REAL_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 const TOOL_IDS = ['unshare', 'nsenter', 'setpriv', 'pivot_root', 'mount', 'ip', 'ping', 'tar', 'cc'];
-const IDS = ['kernel', 'userns', ...TOOL_IDS];
+const IDS = ['kernel', 'userns', ...TOOL_IDS, 'limits'];
 const REQUIRED = new Set(['kernel', 'userns', 'unshare', 'nsenter', 'setpriv', 'pivot_root', 'mount', 'ip', 'tar', 'terminal']);
 const asRoot = process.getuid?.() === 0;
 const HINT = 'Run `nslab doctor` for the fix.';
@@ -278,5 +280,24 @@ describe('doctor and the terminal size', () => {
     await expect(assertPrerequisites({ terminal: { columns: 80, rows: 20 } })).rejects.toThrow(
       new PrerequisiteError('cannot start: a terminal of at least 100x24 is missing (80x20).', HINT),
     );
+  });
+});
+
+describe('doctor: the limits of each lab world', () => {
+  const limits = { tasks: 300, memoryBytes: 2 * 1024 ** 3, cpus: 1.5 };
+
+  it('shows the mechanism in force and the limits the flags set', () => {
+    const plan = limitsPlan();
+    const item = checkLimits(limits, plan);
+    expect(item).toMatchObject({ id: 'limits', required: false, ok: plan.mechanism !== 'rlimit' });
+    expect(item.found).toContain(plan.mechanism);
+    expect(item.found).toContain('300 tasks, 2 GiB memory, 1.5 CPUs');
+  });
+
+  it('calls the rlimit floor missing, says what it leaves open and how to get more', () => {
+    const item = checkLimits(limits, rlimitPlan('no cgroup here'));
+    expect(item.ok).toBe(false);
+    expect(item.found).toMatch(/^rlimit floor only \(300 tasks.*tmpfs .*not limited.*\(no cgroup here\)$/);
+    expect(item.fix).toMatch(/as root/);
   });
 });

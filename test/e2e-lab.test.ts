@@ -4,10 +4,12 @@
  * completion screen, and the progress shown in the list afterwards.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import pivotRoot from '../labs/03-pivot-root.ts';
+import { builtInLab } from './support/lab.ts';
 import { AppUnderTest } from './support/app.ts';
 import { hostSnapshot, leftoverProcesses, type HostSnapshot } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
+
+const pivotRoot = await builtInLab('pivot-root');
 
 let before: HostSnapshot;
 let app: AppUnderTest;

@@ -13,6 +13,8 @@ import { afterAll, expect, it } from 'vitest';
 import { loadLabs } from '../src/labs/catalog.ts';
 import { LabController } from '../src/labs/lab-session.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
+import { PREDICATES } from '../src/check/index.ts';
+import type { LabPredicate } from '../src/labs/library.ts';
 import type { Lab } from '../src/labs/types.ts';
 import { Session } from '../src/session/session.ts';
 import { eventually, guardRealMachine } from './support/host.ts';
@@ -46,8 +48,10 @@ it('every lab: the first check run of a fresh world finds every check of step 1 
 it('a check green before anything was typed is a lab defect: shown, never counted', async () => {
   const [lab] = await loadLabs();
   const first = lab!.steps[0]!;
-  // A defective lab: step 1's only check holds in the starting state.
-  const always = { id: 'always', title: 'the lab host has a root', run: () => ({ pass: true, expected: 'a root', found: 'a root' }) };
+  // A defective lab: step 1's only check holds in the starting state (the host pane's root
+  // is the lab host's /, from the start).
+  const rootIs = PREDICATES.get('root.is')! as LabPredicate;
+  const always = { id: 'always', title: "the host pane's root is the lab host's /", predicate: rootIs, params: rootIs.params.parse({ subject: 'host', path: '/' }) };
   const defective: Lab = { ...lab!, steps: [{ ...first, checks: [always] }, ...lab!.steps.slice(1)] };
   const store = new ProgressStore(join(stateDir, 'defect'));
   const { session, controller } = await play(defective, store);

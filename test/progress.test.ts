@@ -1,4 +1,4 @@
-import { linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,5 +51,57 @@ describe('progress', () => {
     expect(loaded.warning).toMatch(/could not be read; it was kept as .*progress\.json\.corrupt-/);
     const aside = readdirSync(s.dir).find((f) => f.startsWith('progress.json.corrupt-'))!;
     expect(readFileSync(join(s.dir, aside), 'utf8')).toBe('{"version":1,"labs":{"a":{"step":"x"');
+  });
+});
+
+describe('the state directory of another user (issue 9, finding 5)', () => {
+  /** A root-owned file outside the state dir, standing for /etc/shadow. */
+  function victim(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-victim-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'shadow'), 'root:secret\n', { mode: 0o600 });
+    return join(dir, 'shadow');
+  }
+
+  it.runIf(process.getuid!() === 0)('root does not write through symlinks planted in a foreign-owned state dir', () => {
+    const base = mkdtempSync(join(tmpdir(), 'nslab-foreign-'));
+    dirs.push(base);
+    const state = join(base, 'nslab');
+    mkdirSync(state);
+    const target = victim();
+    // What another user (65534) can plant in a directory of theirs: the temp names nslab uses.
+    for (let n = 0; n < 4; n++) symlinkSync(target, join(state, `progress.json.tmp-${process.pid + n}`));
+    symlinkSync(target, join(state, 'progress.json'));
+    chownSync(state, 65534, 65534);
+    const s = new ProgressStore(state);
+    expect(() => s.update('a', { step: 1, done: false })).toThrow(/owned by uid 65534 .* must be your own/);
+    expect(() => s.load()).toThrow(/owned by uid 65534/);
+    expect(readFileSync(target, 'utf8')).toBe('root:secret\n');
+  });
+
+  it('refuses a state dir others can write, and a state dir that is a symlink', () => {
+    const base = mkdtempSync(join(tmpdir(), 'nslab-shared-'));
+    dirs.push(base);
+    const shared = join(base, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    expect(() => new ProgressStore(shared).load()).toThrow(/mode 1777;.* writable by no one else/);
+    symlinkSync(victim(), join(base, 'link'));
+    expect(() => new ProgressStore(join(base, 'link')).load()).toThrow(/is a symlink or not a directory/);
+    symlinkSync(base, join(base, 'dir-link'));
+    expect(() => new ProgressStore(join(base, 'dir-link')).load()).toThrow(/is a symlink or not a directory/);
+  });
+
+  it('in its own dir, a symlinked progress file is neither read through nor written through', () => {
+    const s = store();
+    s.update('a', { step: 1, done: false });
+    const target = victim();
+    rmSync(s.file);
+    symlinkSync(target, s.file);
+    expect(() => s.load()).toThrow(/Cannot read your progress file/);
+    s.save({ version: 1, labs: {} }); // replaces the link itself (rename(2)), not its target
+    expect(readFileSync(target, 'utf8')).toBe('root:secret\n');
+    expect(lstatSync(s.file).isFile()).toBe(true);
+    expect(readdirSync(s.dir)).toEqual(['progress.json']);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import pivotRoot from '../labs/03-pivot-root.ts';
+import { builtInLab } from './support/lab.ts';
 import { loadLabs } from '../src/labs/catalog.ts';
 import { LabController } from '../src/labs/lab-session.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
@@ -14,6 +14,8 @@ import { Navigator } from '../src/navigator.ts';
 import { Session } from '../src/session/session.ts';
 import { eventually, guardRealMachine, runningWorlds } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
+
+const pivotRoot = await builtInLab('pivot-root');
 
 guardRealMachine(testRootfsTar);
 const stateDir = mkdtempSync(join(tmpdir(), 'nslab-races-'));

@@ -3,19 +3,14 @@
  * lab root is that user, the real /usr stays read-only and locked, and it all goes away.
  * Run as root (CI), the test drops a child process to uid 65534 to try it.
  */
-import { execFile } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { guardRealMachine, isGone } from './support/host.ts';
+import { NOBODY, runAsNobody } from './support/nobody.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
-const run = promisify(execFile);
 guardRealMachine(testRootfsTar);
-
-const NOBODY = 65534;
 
 /** The checkout must be readable by the ordinary user for it to run nslab's sources. */
 function checkoutReadableByOthers(): boolean {
@@ -31,18 +26,8 @@ function checkoutReadableByOthers(): boolean {
 
 it.runIf(process.getuid!() === 0)('works for an ordinary user, with lab root mapped to that user', async (ctx) => {
   if (!checkoutReadableByOthers()) ctx.skip();
-  const dir = mkdtempSync(join(tmpdir(), 'nslab-unprivileged-'));
-  chmodSync(dir, 0o755);
-  const tar = join(dir, 'rootfs.tar');
-  copyFileSync(await testRootfsTar(), tar);
-  chmodSync(tar, 0o644);
-  // The ordinary user's own temp dir (tsx keeps its cache there).
-  const userTmp = join(dir, 'tmp');
-  mkdirSync(userTmp);
-  chownSync(userTmp, NOBODY, NOBODY);
-  try {
-    const { stdout } = await run('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--',
-      process.execPath, '--import', 'tsx', 'test/support/unprivileged-world.ts', tar], { env: { ...process.env, HOME: dir, TMPDIR: userTmp }, timeout: 30_000 });
+  const stdout = await runAsNobody('test/support/unprivileged-world.ts');
+  {
     const result = JSON.parse(stdout) as { uid: number; identity: { uid: number; nsenterCredentials: string[] }; probe: { stdout: string }; pids: { anchor: number; labHost: number } };
     expect(result.uid).toBe(NOBODY);
     expect(result.identity.uid).toBe(NOBODY); // no uid drop: the user is already unprivileged
@@ -51,7 +36,5 @@ it.runIf(process.getuid!() === 0)('works for an ordinary user, with lab root map
     expect(result.probe.stdout).toContain("cannot touch '/usr/nslab-x': Read-only file system");
     expect(result.probe.stdout).toMatch(/mount: \/usr: permission denied/);
     expect(isGone(result.pids.anchor) && isGone(result.pids.labHost)).toBe(true);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS_TYPES } from '../src/kernel/namespaces.ts';
 import { findMount, readMountinfo } from '../src/kernel/mountinfo.ts';
 import { LabWorld } from '../src/world/world.ts';
-import { labIdentity } from '../src/world/identity.ts';
 import { descendantsOf } from '../src/world/pids.ts';
 import { eventually, hostSnapshot, isGone, leftoverProcesses, type HostSnapshot } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
@@ -70,7 +69,7 @@ describe('lab world', () => {
     expect(map[0]).toBe('0'); // lab root...
     const status = readFileSync(`/proc/${world.labHostPid}/status`, 'utf8');
     const realUid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
-    if (process.getuid!() === 0) expect(realUid).toBe(labIdentity(0).uid);
+    if (process.getuid!() === 0) expect(realUid).toBe(world.identity.uid);
     else expect(realUid).toBe(process.getuid!());
     expect(realUid).not.toBe(0);
     // ...so the real machine's sysctls stay closed to it.

@@ -97,16 +97,13 @@ export class Inspector {
     const focused = processes.some((p) => p.pid === target.focused) ? target.focused : null;
     if (mode === 'mounts') patch.mounts = this.lookAtMounts({ ...target, focused });
     if (mode === 'network') {
-      const views = await Promise.all(
-        netNamespaceMembers(namespaces).map(async ({ inode, labHost, member }): Promise<NetNamespaceView> => {
-          const label = `${member.command} ${member.labPid ?? '?'}`;
-          try {
-            return { inode, labHost, member: label, links: await readNetLinks(member), error: null };
-          } catch (error) {
-            return { inode, labHost, member: label, links: [], error: (error as Error).message };
-          }
-        }),
-      );
+      const members = netNamespaceMembers(namespaces);
+      const links = await readNetLinks(members.map((m) => m.member));
+      const views = members.map(({ inode, labHost, member }, i): NetNamespaceView => {
+        const read = links[i]!;
+        const label = `${member.command} ${member.labPid ?? '?'}`;
+        return read instanceof Error ? { inode, labHost, member: label, links: [], error: read.message } : { inode, labHost, member: label, links: read, error: null };
+      });
       patch.network = { namespaces: views, pairs: vethPairs(views) };
     }
     this.update({ ...patch, readMs: Math.round(performance.now() - started) });

@@ -77,26 +77,60 @@ export function parseIpAddr(json: string): NetLink[] {
   });
 }
 
-/** The links of `member`'s network namespace, read by nslab's own ip in that namespace only. */
-export async function readNetLinks(member: LabProcess): Promise<NetLink[]> {
+const SH = '/bin/sh';
+const MARK = 'nslab-netns';
+
+/**
+ * The links of each member's network namespace, read by nslab's own ip in that namespace only.
+ * One spawn for all of them (the real /bin/sh running nsenter + ip once per namespace): the
+ * spawn from Node is most of the cost, and an open inspector pays it at every settle.
+ * Each entry is the namespace's links, or an Error saying why they could not be read.
+ */
+export async function readNetLinks(members: readonly LabProcess[]): Promise<Array<NetLink[] | Error>> {
+  if (members.length === 0) return [];
   const ip = firstExisting(IP_CANDIDATES);
   const nsenter = firstExisting(NSENTER_CANDIDATES);
-  if (!ip || !nsenter) throw new Error('iproute2 (ip) or util-linux (nsenter) is not installed');
+  if (!ip || !nsenter || !existsSync(SH)) return members.map(() => new Error('iproute2 (ip), util-linux (nsenter) or /bin/sh is missing'));
   const asRoot = process.getuid?.() === 0;
-  // Real root may enter any namespace directly. An ordinary owner needs the lab's user
-  // namespace first for CAP_SYS_ADMIN over its net namespace, keeping its own credentials
-  // (setgroups is denied there: user_namespaces(7)).
   const fds: number[] = [];
+  const results: Array<NetLink[] | Error | null> = members.map(() => null);
+  const lines: string[] = [];
   try {
-    fds.push(openSync(`/proc/${member.pid}/ns/net`, 'r'));
-    if (!asRoot) fds.push(openSync(`/proc/${member.pid}/ns/user`, 'r'));
-    if (readStartTime(member.pid) !== member.startTime) throw new Error('the process left meanwhile');
-    const args = asRoot ? ['--net=/proc/self/fd/3'] : ['--user=/proc/self/fd/4', '--net=/proc/self/fd/3', '--preserve-credentials'];
-    const out = await run(nsenter, [...args, '--', ip, '-j', '-d', 'addr', 'show'], fds);
-    return parseIpAddr(out);
+    for (const [i, member] of members.entries()) {
+      try {
+        const net = openSync(`/proc/${member.pid}/ns/net`, 'r');
+        fds.push(net);
+        const netFd = 2 + fds.length;
+        // Real root may enter any namespace directly. An ordinary owner needs the lab's user
+        // namespace first for CAP_SYS_ADMIN over its net namespace, keeping its own
+        // credentials (setgroups is denied there: user_namespaces(7)).
+        let enter = `--net=/proc/self/fd/${netFd}`;
+        if (!asRoot) {
+          fds.push(openSync(`/proc/${member.pid}/ns/user`, 'r'));
+          enter = `--user=/proc/self/fd/${2 + fds.length} ${enter} --preserve-credentials`;
+        }
+        // Pinned: the open file is this process's namespace only if it is still the process listed.
+        if (readStartTime(member.pid) !== member.startTime) throw new Error('the process left meanwhile');
+        lines.push(`echo ${MARK} ${i}; ${nsenter} ${enter} -- ${ip} -j -d addr show || echo ${MARK}-failed`);
+      } catch (error) {
+        results[i] = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    const out = lines.length ? await run(SH, ['-c', lines.join('\n')], fds) : '';
+    for (const part of out.split(`${MARK} `).slice(1)) {
+      const newline = part.indexOf('\n');
+      const i = Number(part.slice(0, newline));
+      const body = part.slice(newline + 1);
+      try {
+        results[i] = body.includes(`${MARK}-failed`) ? new Error('ip could not read this namespace') : parseIpAddr(body);
+      } catch (error) {
+        results[i] = error as Error;
+      }
+    }
   } finally {
     for (const fd of fds) closeSync(fd);
   }
+  return results.map((r) => r ?? new Error('no answer from ip'));
 }
 
 function run(file: string, args: string[], fds: number[]): Promise<string> {
@@ -116,7 +150,7 @@ function run(file: string, args: string[], fds: number[]): Promise<string> {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 2000)));
     child.once('error', reject);
     child.once('close', (code, signal) => {
-      if (code === 0) resolve(out);
+      if (code === 0 || out.includes(MARK)) resolve(out);
       else reject(new Error(printable(err.trim()) || `ip ended with ${code ?? signal}`));
     });
   });

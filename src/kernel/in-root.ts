@@ -25,7 +25,7 @@
  * could, but the lab has no /dev/fuse and mknod(2) is refused in a user namespace.
  */
 import { closeSync, constants, fstatSync, opendirSync, openSync, type BigIntStats } from 'node:fs';
-import { RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, openat2, readlinkFd } from '../../native/libc.ts';
+import { RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, openat2, readlinkFd, uniqueMountId } from '../../native/libc.ts';
 import { readStatus } from './proc.ts';
 import { LAB_FILE_LIMIT, readAtMost } from './read-limited.ts';
 
@@ -142,4 +142,9 @@ export function listAs(pid: number, path: string): string[] | null {
 /** The target of the symlink `path` (not followed) as process `pid` sees it, or null. */
 export function readlinkAs(pid: number, path: string): string | null {
   return withFileAs(pid, path, 'inode', false, (fd, st) => (st.isSymbolicLink() ? readlinkFd(fd) : null));
+}
+
+/** The unique (never reused) id of the mount `path` is on, as process `pid` sees it; null if gone. */
+export function mountIdAs(pid: number, path: string): bigint | null {
+  return withFileAs(pid, path, 'inode', true, (fd) => uniqueMountId(fd));
 }

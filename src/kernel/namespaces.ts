@@ -3,7 +3,12 @@
  * "<type>:[<inode>]"; two processes share a namespace exactly when the links are equal.
  * (time and pid_for_children are left out: the labs never create them.)
  */
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { nsGetParent } from '../../native/libc.ts';
 import { isAlive, readProcLink } from './proc.ts';
+
+/** open(2) O_CLOEXEC (Node does not export it). */
+const O_CLOEXEC = 0o2000000;
 
 export const NS_TYPES = ['mnt', 'pid', 'net', 'uts', 'ipc', 'user', 'cgroup'] as const;
 export type NsType = (typeof NS_TYPES)[number];
@@ -47,4 +52,31 @@ export function compareNamespaces(a: Namespaces | null, b: Namespaces | null): R
     result[type] = x === null || y === null ? 'unknown' : x === y ? 'shared' : 'own';
   }
   return result;
+}
+
+/**
+ * The inodes of `pid`'s pid namespace and of each of its ancestors, innermost first (ioctl_ns(2)
+ * NS_GET_PARENT, which stops with EPERM above nslab's own namespace); null when the process is
+ * gone. A process is inside namespace N, and so visible and signalable from it (pid_namespaces(7)),
+ * exactly when N is in this list.
+ */
+export function pidNamespaceAncestry(pid: number): number[] | null {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/ns/pid`, constants.O_RDONLY | O_CLOEXEC);
+  } catch {
+    return null;
+  }
+  const chain: number[] = [];
+  try {
+    for (;;) {
+      chain.push(Number(fstatSync(fd).ino));
+      const parent = nsGetParent(fd);
+      if (parent === null) return chain;
+      closeSync(fd);
+      fd = parent;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

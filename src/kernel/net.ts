@@ -245,3 +245,25 @@ export function readRoutes(pid: number): Route[] | null {
   const text = readProcText(pid, 'net/route');
   return text === null ? null : parseRoutes(text);
 }
+
+// ---------------------------------------------------------------------------------------------
+// net/arp
+
+export interface ArpEntry {
+  address: string;
+  /** ATF_COM (0x2): the neighbour answered, its hardware address is known. */
+  complete: boolean;
+  mac: string;
+  iface: string;
+}
+
+/** Parses /proc/<pid>/net/arp: "IP address  HW type  Flags  HW address  Mask  Device". */
+export function parseArp(text: string): ArpEntry[] {
+  const result: ArpEntry[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6) continue;
+    result.push({ address: f[0]!, complete: (parseInt(f[2]!, 16) & 0x2) !== 0, mac: f[3]!.toLowerCase(), iface: f[5]! });
+  }
+  return result;
+}

@@ -232,7 +232,11 @@ export function readComm(pid: number): string | null {
 /** The initial environment of the process (as it was at execve); null when gone. */
 export function readEnviron(pid: number): Record<string, string> | null {
   const text = readProcText(pid, 'environ');
-  if (text === null) return null;
+  return text === null ? null : parseEnviron(text);
+}
+
+/** Parses /proc/<pid>/environ: NUL-separated NAME=value entries. */
+export function parseEnviron(text: string): Record<string, string> {
   const env: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const entry of text.split('\0')) {
     if (!entry) continue;

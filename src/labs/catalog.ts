@@ -1,46 +1,108 @@
 /**
- * The labs: every file `labs/NN-<id>.ts`, in file-name order. NN orders the list; the rest of
- * the name must be the lab's id, so a lab is always found where its id says.
+ * The labs: the built-in ones in labs/, then those of each `--labs DIR`. Each lab directory is
+ * named NN-<id> (NN orders the list within its directory) and loaded on its own: a malformed
+ * lab is reported with its file, line, step and field, and the rest still load.
  */
-import { readdirSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { LABS_DIR } from '../paths.ts';
-import { LabDefinitionError } from '../errors.ts';
-import { validateLab } from './schema.ts';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { NslabError } from '../errors.ts';
+import { LABS_DIR, PACKAGE_ROOT } from '../paths.ts';
+import { LIBRARY, type Library } from './library.ts';
+import { formatProblem, LAB_DIR, LabLoadError, loadLab } from './load.ts';
+import { preferredLanguages } from './locale.ts';
 import type { Lab } from './types.ts';
 
-const LAB_FILE = /^(\d\d)-([a-z0-9-]+)\.ts$/;
+export interface CatalogOptions {
+  /** `--labs DIR`, each a directory of lab directories (or one lab directory itself). */
+  readonly labDirs?: readonly string[];
+  /** `--trust-lab-code`: load checks.ts/checks.js of labs from `labDirs`. */
+  readonly trustLabCode?: boolean;
+  /** Default: labs/ of the package. */
+  readonly builtInDir?: string;
+  /** Default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG. */
+  readonly languages?: readonly string[];
+  readonly library?: Library;
+}
 
-export async function loadLabs(dir = LABS_DIR): Promise<Lab[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+export interface Catalog {
+  readonly labs: readonly Lab[];
+  /** Labs refused and translations not used, one line each, for the lab list and stderr. */
+  readonly problems: readonly string[];
+}
+
+export async function loadCatalog(options: CatalogOptions = {}): Promise<Catalog> {
+  const library = options.library ?? LIBRARY;
+  const languages = options.languages ?? preferredLanguages();
   const labs: Lab[] = [];
-  for (const file of files) {
-    const match = LAB_FILE.exec(file);
-    if (!match) throw new LabDefinitionError(`Lab file labs/${file} is misnamed: lab files are named NN-<lab-id>.ts.`);
-    let module: { default?: unknown };
-    try {
-      module = (await importTypeScript(pathToFileURL(dir + file).href)) as { default?: unknown };
-    } catch (error) {
-      throw new LabDefinitionError(`Lab file labs/${file} could not be loaded: ${(error as Error).message}`);
+  const problems: string[] = [];
+  const sources = [
+    { dir: options.builtInDir ?? LABS_DIR, builtIn: true },
+    ...(options.labDirs ?? []).map((dir) => ({ dir: resolve(dir), shown: dir, builtIn: false })),
+  ];
+  for (const source of sources) {
+    const shownRoot = 'shown' in source ? source.shown.replace(/\/+$/, '') : relativeToPackage(source.dir);
+    for (const entry of labEntries(source.dir, shownRoot)) {
+      try {
+        const lab = await loadOne(entry, source.builtIn, options, languages, library, problems);
+        const twin = labs.find((l) => l.id === lab.id);
+        if (twin) problems.push(formatProblem({ file: lab.origin.file, field: 'id', message: `"${lab.id}" is already the id of ${twin.origin.file}; this lab is not loaded` }));
+        else labs.push(lab);
+      } catch (error) {
+        if (!(error instanceof LabLoadError)) throw error;
+        problems.push(...error.problems.map(formatProblem));
+      }
     }
-    const lab = validateLab(module.default, `labs/${file}`);
-    if (lab.id !== match[2]) throw new LabDefinitionError(`Lab file labs/${file} defines the lab "${lab.id}"; its file name says "${match[2]}".`);
-    if (labs.some((l) => l.id === lab.id)) throw new LabDefinitionError(`Two lab files define the lab "${lab.id}".`);
-    labs.push(lab);
   }
-  return labs;
+  return { labs, problems };
+}
+
+/** The labs alone, for callers that have no place to show problems (bench, tests). */
+export async function loadLabs(options: CatalogOptions = {}): Promise<Lab[]> {
+  return [...(await loadCatalog(options)).labs];
+}
+
+async function loadOne(entry: Entry, builtIn: boolean, options: CatalogOptions, languages: readonly string[], library: Library, problems: string[]): Promise<Lab> {
+  const { lab, warnings } = await loadLab(entry.path, { shownDir: entry.shown, builtIn, trustLabCode: options.trustLabCode ?? false, languages, library });
+  problems.push(...warnings.map(formatProblem));
+  return lab;
+}
+
+interface Entry {
+  readonly path: string;
+  readonly shown: string;
 }
 
 /**
- * Lab files are TypeScript. Under tsx or vitest a plain import() takes them; the bundled app
- * (dist/) runs on plain Node, which refuses .ts, so it loads them through tsx's scoped API.
+ * The lab directories of `dir`, in name order. A directory that holds a lab.md is itself one
+ * lab. Files beside the labs (a README) are not labs and are passed over; a directory that has
+ * a lab.md but a name without NN- is loaded so that its misnaming is reported.
  */
-async function importTypeScript(url: string): Promise<unknown> {
+function labEntries(dir: string, shownRoot: string): Entry[] {
+  let names: string[];
   try {
-    return await import(url);
+    if (isFile(join(dir, 'lab.md'))) return [{ path: dir.replace(/\/+$/, ''), shown: shownRoot }];
+    names = readdirSync(dir).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-    const { tsImport } = await import('tsx/esm/api');
-    return tsImport(url, import.meta.url);
+    throw new NslabError(`The labs directory ${shownRoot} cannot be read: ${(error as Error).message}`, 'Give --labs a directory of lab directories (NN-<lab-id>/lab.md), or one lab directory.');
+  }
+  const entries: Entry[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    if (LAB_DIR.test(name) || isFile(join(path, 'lab.md'))) entries.push({ path, shown: `${shownRoot}/${name}` });
+  }
+  return entries;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
+
+function relativeToPackage(dir: string): string {
+  const root = PACKAGE_ROOT.endsWith('/') ? PACKAGE_ROOT : `${PACKAGE_ROOT}/`;
+  return (dir.startsWith(root) ? dir.slice(root.length) : dir).replace(/\/+$/, '');
+}
+

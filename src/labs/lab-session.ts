@@ -73,7 +73,7 @@ export class LabController {
   constructor(
     readonly lab: Lab,
     readonly session: Session,
-    private readonly store: ProgressStore,
+    private readonly store: Pick<ProgressStore, 'load' | 'update'>,
     /** Where steps passed, hints and solutions shown and resets are told (the event log, a recording). */
     private readonly events: (event: EventBody) => void = () => {},
   ) {
@@ -128,14 +128,14 @@ export class LabController {
    * solutions, visibly, so the student sees how they got there. Nothing is checked (so
    * nothing is recorded) until the replay is over: quitting during it keeps the saved step.
    */
-  async open(prepared?: Promise<Stage>): Promise<void> {
+  async open(prepared?: Promise<Stage>, startAt?: number): Promise<void> {
     let saved: LabProgress | undefined;
     try {
       saved = this.store.load().progress.labs[this.lab.id];
     } catch (error) {
       this.session.setNotice(`${(error as Error).message} Starting at step 1.`);
     }
-    const resumeAt = saved && !saved.done ? Math.min(saved.step, this.lab.steps.length - 1) : 0;
+    const resumeAt = Math.min(startAt ?? (saved && !saved.done ? saved.step : 0), this.lab.steps.length - 1);
     if (resumeAt > 0) this.update({ catchingUp: `Resuming at step ${resumeAt + 1}: replaying the solutions of the steps before it…` });
     await this.session.start(this.lab.start, prepared);
     const stage = this.session.view.stage;
@@ -151,6 +151,15 @@ export class LabController {
     this.baselineFor = stage;
     this.update({ catchingUp: null, stepIndex: resumeAt });
     this.requestChecks();
+  }
+
+  /**
+   * Presenter mode: a fresh world at step `index` (0-based), the earlier steps' solutions
+   * replayed into it visibly, exactly as a resume does.
+   */
+  async jumpTo(index: number): Promise<void> {
+    this.update({ stepIndex: 0, results: null, hintsShown: 0, solution: 'hidden', complete: false, catchingUp: null });
+    await this.open(undefined, Math.max(0, Math.min(index, this.lab.steps.length - 1)));
   }
 
   /** The session attached a fresh stage (open or reset): its first run at this step is the baseline. */
@@ -277,6 +286,11 @@ export class LabController {
         this.session.setNotice('A fresh lab world, in the lab\'s starting state.');
         this.record(0, false);
         void this.session.start(this.lab.start);
+        return;
+      case 'present-next':
+      case 'present-step':
+        // A presentation takes these keys before they get here (src/present/presenter.ts).
+        this.session.setNotice(`That key is for presenter mode: nslab present ${this.lab.id}`);
         return;
       default:
         return;

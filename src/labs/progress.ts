@@ -1,18 +1,22 @@
 /**
- * Per-user progress, under the XDG state directory. Written atomically (a temp file, fsync,
- * rename), so a crash leaves either the old file or the new one. A file that cannot be read
- * as progress is moved aside, never overwritten, and the caller is told where it went.
+ * Per-user progress, under the XDG state directory. Written atomically and never through
+ * anything another user planted (src/private-dir.ts), so a crash leaves either the old file or
+ * the new one. A file that cannot be read as progress is moved aside, never overwritten, and
+ * the caller is told where it went.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NslabError } from '../errors.ts';
+import { PrivateDir, type DirPurpose } from '../private-dir.ts';
 
 export function defaultStateDir(): string {
   const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
   return join(base, 'nslab');
 }
+
+export const STATE_DIR: DirPurpose = { name: 'state', variable: 'XDG_STATE_HOME', why: 'nslab keeps your progress there' };
+const PROGRESS_FILE = 'progress.json';
 
 const labProgressSchema = z.object({
   /** Index of the step the student is on; equals the step count when the lab is done. */
@@ -34,45 +38,36 @@ export interface LoadedProgress {
 export class ProgressStore {
   readonly file: string;
   constructor(readonly dir = defaultStateDir()) {
-    this.file = join(dir, 'progress.json');
+    this.file = join(dir, PROGRESS_FILE);
   }
 
   load(): LoadedProgress {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { progress: empty(), warning: null };
-      throw new NslabError(`Cannot read your progress file ${this.file}: ${(error as Error).message}`, 'Check its permissions, or set XDG_STATE_HOME elsewhere.');
-    }
-    try {
-      return { progress: progressSchema.parse(JSON.parse(text)), warning: null };
-    } catch {
-      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      renameSync(this.file, aside);
-      return { progress: empty(), warning: `Your progress file could not be read; it was kept as ${aside} and nslab starts afresh.` };
-    }
+    return PrivateDir.with(this.dir, STATE_DIR, (dir) => {
+      let text: string | null;
+      try {
+        text = dir.readText(PROGRESS_FILE);
+      } catch (error) {
+        throw new NslabError(`Cannot read your progress file ${this.file}: ${(error as Error).message}`, 'Check its permissions, or set XDG_STATE_HOME elsewhere.');
+      }
+      if (text === null) return { progress: empty(), warning: null };
+      try {
+        return { progress: progressSchema.parse(JSON.parse(text)), warning: null };
+      } catch {
+        const aside = `${PROGRESS_FILE}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        dir.rename(PROGRESS_FILE, aside);
+        return { progress: empty(), warning: `Your progress file could not be read; it was kept as ${join(this.dir, aside)} and nslab starts afresh.` };
+      }
+    });
   }
 
   save(progress: Progress): void {
-    try {
-      this.write(progress);
-    } catch (error) {
-      throw new NslabError(`Cannot save your progress to ${this.file}: ${(error as Error).message}`, 'Check the disk and the permissions of that directory, or set XDG_STATE_HOME elsewhere.');
-    }
-  }
-
-  private write(progress: Progress): void {
-    mkdirSync(this.dir, { recursive: true });
-    const temp = `${this.file}.tmp-${process.pid}`;
-    const fd = openSync(temp, 'w', 0o644);
-    try {
-      writeSync(fd, JSON.stringify(progress, null, 2) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.file);
+    PrivateDir.with(this.dir, STATE_DIR, (dir) => {
+      try {
+        dir.writeAtomic(PROGRESS_FILE, JSON.stringify(progress, null, 2) + '\n');
+      } catch (error) {
+        throw new NslabError(`Cannot save your progress to ${this.file}: ${(error as Error).message}`, 'Check the disk and the permissions of that directory, or set XDG_STATE_HOME elsewhere.');
+      }
+    });
   }
 
   /** Loads, applies `change` to one lab's entry, saves. */

@@ -1,72 +1,110 @@
-/** Validation of lab files with zod: every problem is reported with its file, step and field. */
+/**
+ * The front matter of Lab format 1 (docs/lab-format.md) as zod schemas. Objects are strict: a
+ * misspelt field is a load error naming it, never a silently ignored line. What zod cannot say
+ * alone (a predicate's own parameters, expect codes, ids across steps) load.ts checks after.
+ */
 import { z } from 'zod';
-import { LabDefinitionError } from '../errors.ts';
-import type { Lab } from './types.ts';
 
-const id = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"');
+export const FORMAT = 1;
+
+export const labId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"');
 const text = z.string().trim().min(1, 'must not be empty');
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 
+/** util-linux unshare(1) names, as src/world/stage.ts takes them. */
 const namespace = z.enum(['mount', 'pid', 'net', 'uts', 'ipc', 'cgroup', 'user']);
 
-const stageSchema = z.object({
-  container: z.object({
-    namespaces: z.array(namespace),
-    root: z.enum(['pivot', 'chroot', 'none']),
-    proc: z.boolean(),
-    hostname: z.string().optional(),
-  }),
-  setup: z.string().optional(),
-});
+/** `- host: cmd` or `- container: cmd`, with an optional `wait:` in ms after the prompt returns. */
+const solutionLine = z
+  .object({
+    host: text.optional(),
+    container: text.optional(),
+    wait: z.number().int().nonnegative().max(60_000, 'at most 60000 ms').optional(),
+  })
+  .strict()
+  .refine((line) => (line.host === undefined) !== (line.container === undefined), 'name exactly one pane: `host: <command>` or `container: <command>`')
+  .transform((line) => ({
+    pane: line.host !== undefined ? ('host' as const) : ('container' as const),
+    command: (line.host ?? line.container)!,
+    ...(line.wait !== undefined ? { waitMs: line.wait } : {}),
+  }));
 
-const checkSchema = z.object({ id, title: text, run: fn });
+const check = z
+  .object({
+    id: labId,
+    title: text,
+    predicate: z.string().min(1, 'must name a predicate'),
+    with: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
 
-const stepSchema = z.object({
-  id,
-  title: text,
-  goal: text,
-  hints: z.array(text).min(1, 'needs at least one hint'),
-  solution: z.array(z.object({ pane: z.enum(['host', 'container']), command: text, waitMs: z.number().int().nonnegative().optional() })).min(1, 'needs at least one line'),
-  checks: z.array(checkSchema).min(1, 'needs at least one check'),
-});
+const wrong = z
+  .object({
+    name: text,
+    run: z.array(solutionLine).min(1, 'needs at least one line'),
+    expect: z.record(z.string(), z.string()).refine((e) => Object.keys(e).length > 0, 'must name at least one check'),
+  })
+  .strict();
 
-export const labSchema = z.object({
-  id,
-  title: text,
-  summary: text,
-  source: z.string().optional(),
-  start: stageSchema,
-  steps: z.array(stepSchema).min(1, 'needs at least one step'),
-});
+const step = z
+  .object({
+    id: labId,
+    title: text,
+    solution: z.array(solutionLine).min(1, 'needs at least one line'),
+    checks: z.array(check).min(1, 'needs at least one check'),
+    wrong: z.array(wrong).default([]),
+  })
+  .strict();
 
-/** Validates a lab module's default export; throws LabDefinitionError naming file, step and field. */
-export function validateLab(value: unknown, file: string): Lab {
-  const result = labSchema.safeParse(value);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${describePath(value, issue.path)}: ${issue.message}`);
-    throw new LabDefinitionError(`Lab file ${file} is not valid:\n${lines.join('\n')}`, 'Fix the fields above; `nslab verify <lab-id>` checks a lab end to end.');
-  }
-  // The definition itself, not zod's copy: validation must not change what the lab says.
-  const lab = value as Lab;
-  const stepIds = new Set<string>();
-  for (const [index, step] of lab.steps.entries()) {
-    if (stepIds.has(step.id)) throw new LabDefinitionError(`Lab file ${file}: step ${index + 1} repeats the id "${step.id}".`);
-    stepIds.add(step.id);
-  }
-  return lab;
-}
+const start = z
+  .object({
+    container: z
+      .object({
+        namespaces: z.array(namespace),
+        root: z.enum(['pivot', 'chroot', 'none']),
+        proc: z.boolean().default(false),
+        hostname: z.string().optional(),
+      })
+      .strict(),
+    setup: z.string().optional(),
+  })
+  .strict();
 
-/** "step 2 (\"pivot\"), field checks[0].run" rather than a bare path. */
-function describePath(value: unknown, path: readonly PropertyKey[]): string {
-  if (path[0] === 'steps' && typeof path[1] === 'number') {
-    const steps = (value as { steps?: Array<{ id?: unknown }> }).steps;
-    const stepId = steps?.[path[1]]?.id;
-    const rest = formatPath(path.slice(2));
-    return `step ${path[1] + 1}${typeof stepId === 'string' ? ` ("${stepId}")` : ''}, field ${rest || '(the step itself)'}`;
-  }
-  return `field ${formatPath(path) || '(the lab itself)'}`;
-}
+export const frontMatter = z
+  .object({
+    format: z.literal(FORMAT),
+    id: labId,
+    title: text,
+    summary: text,
+    source: z.string().optional(),
+    requires: z.array(labId).default([]),
+    start,
+    steps: z.array(step).min(1, 'needs at least one step'),
+  })
+  .strict();
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`)).join('');
-}
+export type FrontMatter = z.output<typeof frontMatter>;
+
+/**
+ * A lab.<lang>.md: the same ids, prose only. Anything a machine acts on (solutions, checks'
+ * predicates, wrong attempts, the start) stays in lab.md alone, so a translation can change no
+ * verdict; a strict schema turns such a field into a load error.
+ */
+export const translationFrontMatter = z
+  .object({
+    format: z.literal(FORMAT),
+    id: labId,
+    title: text.optional(),
+    summary: text.optional(),
+    steps: z.array(
+      z
+        .object({
+          id: labId,
+          title: text.optional(),
+          checks: z.array(z.object({ id: labId, title: text }).strict()).default([]),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export type TranslationFrontMatter = z.output<typeof translationFrontMatter>;

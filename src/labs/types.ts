@@ -1,9 +1,9 @@
 /**
- * What a lab is. Each file in labs/ default-exports one `Lab`; src/labs/schema.ts validates it
- * when it is loaded, so a broken lab is reported by file, step and field.
+ * What a lab is once loaded: the lab.md of docs/lab-format.md, validated, with each check's
+ * predicate resolved and its parameters parsed. src/labs/load.ts builds it; nothing else does.
  */
 import type { StageSpec } from '../world/stage.ts';
-import type { CheckContext } from './context.ts';
+import type { LabPredicate } from './library.ts';
 
 export type PaneName = 'host' | 'container';
 
@@ -15,33 +15,35 @@ export interface SolutionLine {
   readonly waitMs?: number;
 }
 
-export interface CheckResult {
-  readonly pass: boolean;
-  /** What the step wants, in the student's words ("the container's root is the rootfs"). */
-  readonly expected: string;
-  /** What the kernel shows now ("/old_root is still mounted in the container"). */
-  readonly found: string;
-}
-
-/**
- * A check reads kernel state — namespaces, roots, mountinfo, net counters, processes —
- * never what was typed. It should take milliseconds.
- */
-export interface Check {
+/** A check: a named predicate of the library (or of the lab's checks.ts) with its parameters. */
+export interface PredicateCheck {
   readonly id: string;
   readonly title: string;
-  readonly run: (ctx: CheckContext) => CheckResult | Promise<CheckResult>;
+  readonly predicate: LabPredicate;
+  /** `with:` as the predicate's schema parsed it. */
+  readonly params: unknown;
+}
+
+export type Check = PredicateCheck;
+
+/** A declared wrong attempt: typed after the earlier steps, each named check must give its code. */
+export interface WrongAttempt {
+  readonly name: string;
+  readonly run: readonly SolutionLine[];
+  /** check id -> a verdict code of its predicate, `pass`, or `fail` (any code but pass). */
+  readonly expect: Readonly<Record<string, string>>;
 }
 
 export interface Step {
   readonly id: string;
   readonly title: string;
-  /** The goal, a few sentences; may name $ROOTFS and $CPID. */
+  /** The goal, Markdown prose; may name $ROOTFS and $CPID. */
   readonly goal: string;
   /** Progressive hints, vaguest first. */
   readonly hints: readonly string[];
   readonly solution: readonly SolutionLine[];
   readonly checks: readonly Check[];
+  readonly wrong: readonly WrongAttempt[];
 }
 
 export interface Lab {
@@ -51,7 +53,22 @@ export interface Lab {
   readonly summary: string;
   /** Which tutorial(s) in shared/seeds it follows, for instructors. */
   readonly source?: string;
+  /** Capabilities of the machine the lab needs (e.g. `cgroup`). */
+  readonly requires: readonly string[];
   /** The starting state: the container's namespaces and root, plus a setup script. */
   readonly start: StageSpec;
+  /** Prose shown above step 1 (may be empty). */
+  readonly intro: string;
   readonly steps: readonly Step[];
+  /** Where it came from, for messages and reports. */
+  readonly origin: LabOrigin;
+}
+
+export interface LabOrigin {
+  /** The lab's file as messages name it (`labs/03-pivot-root/lab.md`). */
+  readonly file: string;
+  /** true: shipped with nslab; false: from `--labs DIR`. */
+  readonly builtIn: boolean;
+  /** The language of the prose: `en`, or the tag of the lab.<lang>.md used. */
+  readonly language: string;
 }

@@ -5,11 +5,10 @@
  * `nslab-rootfs-*` work tree, which the next run removes once it is an hour old.
  */
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { NslabError } from '../errors.ts';
+import { PrivateDir, type DirPurpose } from '../private-dir.ts';
 import { packTree, type PackOptions } from './tar-writer.ts';
 
 export interface RootfsImage {
@@ -46,28 +45,15 @@ export function defaultCacheDir(): string {
   return join(homedir(), '.cache', 'nslab');
 }
 
+/** What the cache dir is for: nslab builds and runs the container image from it, so another user able to swap files there could choose what runs. */
+const CACHE_DIR: DirPurpose = { name: 'cache', variable: 'XDG_CACHE_HOME', why: 'nslab only keeps its container image in a directory of your own' };
+
 /**
  * Creates the cache dir (0700) and removes work trees and temp files left by a crashed run.
- * An existing dir must be the user's own and writable by no one else: nslab builds and runs the
- * container image from it, so another user able to swap files there could choose what runs.
+ * An existing dir must be the user's own and writable by no one else (src/private-dir.ts).
  */
 export async function prepareCacheDir(dir: string = defaultCacheDir()): Promise<string> {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new NslabError(
-      `Cannot create the cache directory ${dir}: ${(err as Error).message}`,
-      'Set XDG_CACHE_HOME to a writable directory.',
-    );
-  }
-  const st = lstatSync(dir);
-  const uid = process.getuid?.() ?? st.uid;
-  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
-    throw new NslabError(
-      `The cache directory ${dir} is ${st.isDirectory() ? `owned by uid ${st.uid} with mode ${(st.mode & 0o777).toString(8)}` : 'not a directory'}; nslab only keeps its container image in a directory of your own that no one else can write.`,
-      'Set XDG_CACHE_HOME to such a directory, or fix the owner and mode of this one.',
-    );
-  }
+  PrivateDir.open(dir, CACHE_DIR).close();
   await removeStale(dir);
   return dir;
 }

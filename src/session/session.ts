@@ -44,7 +44,8 @@ export interface SessionOptions {
   readonly rootfsTar: string;
   readonly columns: number;
   readonly rows: number;
-  readonly withLabPanel?: boolean;
+  /** The lab panel (true), none, or that many rows of panel (presenter mode). */
+  readonly withLabPanel?: boolean | number;
 }
 
 /** Hooks a lab adds on top of the bare playground. */
@@ -96,7 +97,7 @@ export class Session {
       prefixArmed: false,
       titles: { host: null, container: null },
       exited: { host: false, container: false },
-      layout: computeLayout({ ...this.size, inLab: options.withLabPanel ?? false }),
+      layout: computeLayout(this.layoutInput()),
       stage: null,
       notice: null,
       alert: null,
@@ -153,6 +154,9 @@ export class Session {
       const pane = stage[id];
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
+        // A limit the lab ran into (a fork loop, a memory hog) is said in words, once.
+        const limit = stage.world.limits.poll()[0];
+        if (limit) this.update({ notice: limit.message });
         this.refreshTitles();
         this.hooks.onSettled?.();
         void this.inspector.refresh();
@@ -235,7 +239,10 @@ export class Session {
   }
 
   private layoutInput(): LayoutInput {
-    return { ...this.size, inLab: this.options.withLabPanel ?? false, panel: this.panel, notice: this.state.notice, alert: this.state.alert };
+    const lab = this.options.withLabPanel ?? false;
+    // A number: presenter mode's fixed panels (src/layout.ts).
+    const fixedPanelRows = typeof lab === 'number' ? lab : undefined;
+    return { ...this.size, inLab: lab !== false, fixedPanelRows, panel: this.panel, notice: this.state?.notice ?? null, alert: this.state?.alert ?? null };
   }
 
   /** Rows the lab panel scrolls by: a page of its text, less one to keep context. */
@@ -282,6 +289,9 @@ export class Session {
       const pid = stage[id].foregroundPid();
       titles[id] = pid === null ? null : paneTitle(pid, stage.labHostPid);
     }
+    // Every pane going quiet lands here (each echoed key, 120 ms later); an unchanged title is
+    // no reason for a React render and a whole Ink frame.
+    if (JSON.stringify(titles) === JSON.stringify(this.state.titles)) return;
     this.update({ titles });
   }
 

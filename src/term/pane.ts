@@ -2,9 +2,10 @@
  * One terminal pane: a real PTY (node-pty) whose output is parsed by a headless xterm.js
  * emulator. The UI only reads the emulator's screen; it never sees PTY bytes.
  *
- * Flow control: bytes are never dropped. When the emulator falls behind (a program floods the
- * pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
- * xterm.js has parsed the backlog. Frames may be dropped, bytes never.
+ * Flow control: no byte's effect is ever lost. When the emulator falls behind (a program floods
+ * the pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
+ * xterm.js has parsed the backlog. Frames may be dropped; of the bytes, only plain lines that
+ * the rest of the backlog provably scrolls away unseen are skipped (flood.ts).
  *
  * Parsing is fed to xterm.js in slices of at most PARSE_SLICE characters, the next slice only
  * after the previous one is parsed: xterm.js otherwise parses a whole backlog in one go (it
@@ -15,6 +16,7 @@ import pty, { type IPty } from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
+import { canSkipPlainText, overwrittenPrefix } from './flood.ts';
 
 const { Terminal } = xtermHeadless;
 const { Unicode11Addon } = unicode11;
@@ -25,6 +27,8 @@ const BACKLOG_HIGH = 1 << 20;
 const BACKLOG_LOW = 1 << 16;
 /** Characters handed to the emulator at once (about a millisecond of parsing). */
 const PARSE_SLICE = 1 << 15;
+/** A backlog this long is looked at for plain text to skip (flood.ts). */
+const MIN_SKIP = 1 << 13;
 /** A pane is "quiet" this long after its last output: the moment to re-read the kernel. */
 export const QUIET_MS = 120;
 
@@ -34,6 +38,11 @@ export interface PaneOptions {
   readonly cols: number;
   readonly rows: number;
   readonly scrollback?: number;
+  /**
+   * Whether a real pid is, right now, a process of the lab world in session `session` (see
+   * src/world/lab-process.ts). Without it, foregroundPid() answers no process at all.
+   */
+  readonly owns?: (pid: number, session: number) => boolean;
 }
 
 export interface PaneExit {
@@ -44,6 +53,7 @@ export interface PaneExit {
 export class Pane {
   readonly term: HeadlessTerminal;
   private readonly pty: IPty;
+  private readonly owns: (pid: number, session: number) => boolean;
   private backlog = 0;
   private paused = false;
   /** Received, not yet handed to the emulator. */
@@ -60,17 +70,23 @@ export class Pane {
   exit: PaneExit | null = null;
   /** Total characters received from the PTY (for benchmarks and tests). */
   received = 0;
+  /** Of those, characters of plain text skipped unparsed as overwritten (src/term/flood.ts). */
+  skipped = 0;
 
   constructor(options: PaneOptions) {
     this.term = new Terminal({
       cols: options.cols,
       rows: options.rows,
-      scrollback: options.scrollback ?? 1000,
+      scrollback: options.scrollback ?? 0,
       allowProposedApi: true,
+      // xterm.js reports every malformed sequence on the console by default (about a kilobyte
+      // each): `cat` of a binary file printed megabytes of them over the screen.
+      logLevel: 'off',
     });
     // Unicode 11 widths (emoji are two cells) agree with string-width, which Ink lays out by.
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
+    this.owns = options.owns ?? (() => false);
     this.pty = pty.spawn(options.argv[0]!, options.argv.slice(1), {
       name: 'xterm-256color',
       cols: options.cols,
@@ -103,6 +119,7 @@ export class Pane {
 
   /** Hands the emulator the next slice of the queue; the following one once it is parsed. */
   private parseNext(): void {
+    this.skipOverwritten();
     let slice = '';
     while (this.queue.length > 0 && slice.length < PARSE_SLICE) {
       const head = this.queue[0]!;
@@ -131,6 +148,20 @@ export class Pane {
       if (this.queue.length > 0) setImmediate(() => this.parseNext());
       else this.parsing = false;
     });
+  }
+
+  /**
+   * Drops the beginning of a backlog of plain lines that the rest of it scrolls away unseen
+   * (flood.ts: the emulator ends in the same state). Not bytes lost: their effect is
+   * kept, only the parsing of text that no one could ever see is saved.
+   */
+  private skipOverwritten(): void {
+    if (this.backlog < MIN_SKIP || !canSkipPlainText(this.term)) return;
+    const text = this.queue.join('');
+    const cut = overwrittenPrefix(text, this.term.rows, this.term.options.scrollback ?? 0);
+    this.queue = [cut > 0 ? text.slice(cut) : text];
+    this.backlog -= cut;
+    this.skipped += cut;
   }
 
   private checkQuiet(): void {
@@ -212,16 +243,22 @@ export class Pane {
 
   /**
    * The process group in the foreground of this terminal (what the user runs right now), as
-   * a real pid, or null once the pane has exited.
+   * a real pid, or null once the pane has exited or when that pid is not, right now, a process
+   * of the lab in this terminal's session. tcgetpgrp(3) answers the group a program last made
+   * the foreground even after every member has exited (a program `tcsetpgrp`s to its own group
+   * and exits); that number may since name any process of the machine.
    */
   foregroundPid(): number | null {
     if (this.exit) return null;
+    let pgrp: number;
     try {
-      // 0: the terminal has no foreground process group (yet, or any more).
-      return tcgetpgrp(this.masterFd) || null;
+      pgrp = tcgetpgrp(this.masterFd);
     } catch {
       return null;
     }
+    // 0: the terminal has no foreground process group (yet, or any more). node-pty's child
+    // called setsid(2), so this terminal's session id is that child's pid.
+    return pgrp > 0 && this.owns(pgrp, this.pid) ? pgrp : null;
   }
 
   dispose(): void {

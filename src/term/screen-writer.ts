@@ -98,6 +98,21 @@ export class ScreenWriter {
     this.request(true);
   }
 
+  /** The panes on screen now, and where (tests compare them with the outer screen). */
+  placements(): PaneSurface[] {
+    return [...this.surfaces.values()].map(({ pane, x, y, cursor }) => ({ pane, x, y, cursor }));
+  }
+
+  /** Ink's latest frame, one string per row (with its escapes). */
+  get inkFrame(): readonly string[] {
+    return this.inkLines;
+  }
+
+  /** Whether a frame is due (scheduled, not yet drawn). */
+  get pending(): boolean {
+    return this.timer !== null || this.immediate !== null;
+  }
+
   /** The outer terminal changed size: everything is drawn again from a clear screen. */
   resize(rows: number): void {
     this.rows = rows;

@@ -119,8 +119,9 @@ const ENFORCED_BY_CGROUP = {
   tmpfs: 'every tmpfs of the world counts against its memory (tmpfs pages are charged to the writer\'s cgroup)',
 };
 
-function findPlan(): LimitsPlan {
-  const rlimit = (why: string): LimitsPlan => ({
+/** The floor: what every machine offers (also what tests and the bench force). */
+export function rlimitPlan(why: string): LimitsPlan {
+  return {
     mechanism: 'rlimit',
     why,
     parents: new Map(),
@@ -130,7 +131,11 @@ function findPlan(): LimitsPlan {
       tmpfs: 'not limited: only the lab root\'s own tmpfs has a size; a tmpfs the student mounts can fill the machine\'s memory',
       cpu: 'lower priority only (nice 10)',
     },
-  });
+  };
+}
+
+function findPlan(): LimitsPlan {
+  const rlimit = rlimitPlan;
   if (process.getuid?.() !== 0) {
     return rlimit('nslab was not started by root; a cgroup of its own would need systemd delegation, which nslab does not use yet');
   }
@@ -150,7 +155,7 @@ function findPlan(): LimitsPlan {
         mechanism: 'cgroup2',
         why: '',
         parents: new Map([['unified', v2.mountPoint]]),
-        enforced: { ...ENFORCED_BY_CGROUP, cpu: controllers.includes('cpu') ? 'a quota of CPU time (cpu.max) and half the weight (cpu.weight)' : 'not limited: no cpu controller' },
+        enforced: { ...ENFORCED_BY_CGROUP, cpu: controllers.includes('cpu') ? 'a quota of CPU time (cpu.max)' : 'not limited: no cpu controller' },
       };
     }
   }
@@ -168,7 +173,7 @@ function findPlan(): LimitsPlan {
       mechanism: 'cgroup1',
       why: v2 ? `the cgroup v2 hierarchy at ${v2.mountPoint} has no pids and memory controllers` : '',
       parents,
-      enforced: { ...ENFORCED_BY_CGROUP, cpu: parents.has('cpu') ? 'a quota of CPU time (cpu.cfs_quota_us) and half the weight (cpu.shares)' : 'not limited: no cpu controller' },
+      enforced: { ...ENFORCED_BY_CGROUP, cpu: parents.has('cpu') ? 'a quota of CPU time (cpu.cfs_quota_us)' : 'not limited: no cpu controller' },
     };
   }
   return rlimit('neither a cgroup v2 hierarchy with pids and memory controllers nor cgroup v1 pids and memory hierarchies are mounted');
@@ -273,13 +278,20 @@ export class WorldLimitsHandle {
 
   /**
    * The argv prefix that puts a program into the world's limits before it runs: a shell that
-   * writes its own pid into each cgroup.procs and then execs the rest, or prlimit(1) for the
-   * per-process memory floor.
+   * writes its own pid into each cgroup.procs and then execs the rest (through prlimit(1) for
+   * the per-process memory floor when there is no cgroup).
+   *
+   * Everything but the anchor also gets oom_score_adj 500, which any process may raise for
+   * itself (proc(5)): under the memory limit a full tmpfs cannot be reclaimed, and the OOM
+   * killer must then pick what the student runs, never the anchor or the inits that hold the
+   * world together (killing one of those ends the whole lab). Lowering the anchor's instead
+   * would need CAP_SYS_RESOURCE, which a root in a container may lack.
    */
-  joinPrefix(): string[] {
-    if (this.dirs.size === 0) return ['prlimit', `--as=${this.limits.memoryBytes}`, '--'];
+  joinPrefix(options: { anchor?: boolean } = {}): string[] {
     const files = [...this.dirs.values()].map((d) => join(d, 'cgroup.procs'));
-    return ['sh', '-c', 'while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"', 'nslab-join', ...files, '--'];
+    const oom = options.anchor ? '' : 'echo 500 >/proc/self/oom_score_adj; ';
+    const floor = this.dirs.size === 0 ? ['prlimit', `--as=${this.limits.memoryBytes}`, '--'] : [];
+    return ['sh', '-c', `${oom}while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"`, 'nslab-join', ...files, '--', ...floor];
   }
 
   /** Environment for level1.sh: the floor applied inside the world. */
@@ -312,11 +324,11 @@ export class WorldLimitsHandle {
     const memory = formatBytes(this.limits.memoryBytes);
     switch (limit) {
       case 'tasks':
-        return `This lab reached its limit of ${this.limits.tasks} processes and threads, so new ones failed ("Resource temporarily unavailable"). nslab limits every lab so that a runaway loop cannot take the machine; kill what you started (e.g. \`kill -9 -1\` in the pane) and go on.`;
+        return `This lab reached its limit of ${this.limits.tasks} processes and threads, so new ones failed ("Resource temporarily unavailable"). nslab limits every lab so that a runaway loop cannot take the machine. Press Ctrl-C in the pane; if processes remain, \`kill -9 -1\` ends every other process of its pid namespace (in the host pane, the container's too), or Ctrl-g r starts a fresh lab.`;
       case 'memory':
         return `This lab reached its memory limit of ${memory} (files in tmpfs count too): the kernel reclaims what it can, and what it cannot fails with "Cannot allocate memory". Remove big files in tmpfs, or stop what is using the memory.`;
       case 'oom-kill':
-        return `This lab ran out of its ${memory} of memory and the kernel's out-of-memory killer stopped a process inside the lab (only lab processes are ever chosen: the limit is the lab's own).`;
+        return `This lab ran out of its ${memory} of memory and the kernel's out-of-memory killer stopped a process inside the lab (only lab processes are ever chosen: the limit is the lab's own). Files in a tmpfs keep their memory until removed; if the lab no longer answers, Ctrl-g r starts a fresh one.`;
     }
   }
 
@@ -370,9 +382,10 @@ function setLimits(controller: Controller, dir: string, limits: WorldLimits, cho
       if (existsSync(join(dir, 'memory.memsw.limit_in_bytes'))) write('memory.memsw.limit_in_bytes', limits.memoryBytes);
       break;
     case 'cpu':
+      // Only a quota. The weight stays the default, that of one ordinary process: a lower one
+      // made a world start 2-3 times slower on a busy machine (load 16: 720 vs 310 ms).
       write('cpu.cfs_period_us', period);
       write('cpu.cfs_quota_us', quota);
-      write('cpu.shares', 512);
       break;
     case 'unified': {
       // The hierarchy's root may hand any controller down (no "no internal processes" rule
@@ -386,7 +399,6 @@ function setLimits(controller: Controller, dir: string, limits: WorldLimits, cho
       write('memory.max', limits.memoryBytes);
       if (existsSync(join(dir, 'memory.swap.max'))) write('memory.swap.max', 0);
       if (existsSync(join(dir, 'cpu.max'))) write('cpu.max', `${quota} ${period}`);
-      if (existsSync(join(dir, 'cpu.weight'))) write('cpu.weight', 50);
       break;
     }
   }
@@ -407,6 +419,8 @@ function countersFor(mechanism: LimitMechanism, dirs: ReadonlyMap<Controller, st
     { limit: 'tasks', file: join(pids, 'pids.events'), read: keyed('max') },
     { limit: 'oom-kill', file: join(memory, 'memory.oom_control'), read: keyed('oom_kill') },
     { limit: 'memory', file: join(memory, 'memory.failcnt'), read: whole },
+    // With memory+swap limited to the same value, the memsw counter is often the one that fails.
+    { limit: 'memory', file: join(memory, 'memory.memsw.failcnt'), read: whole },
   ];
 }
 
@@ -423,8 +437,8 @@ rmtree() {
 }
 for dir in "$@"; do
   tries=0
-  while [ -d "$dir" ] && ! rmtree "$dir" && [ $tries -lt 200 ]; do
-    tries=$((tries + 1)); sleep 0.05
+  while [ -d "$dir" ] && ! rmtree "$dir" && [ $tries -lt 1000 ]; do
+    tries=$((tries + 1)); sleep 0.01
   done
 done`;
 

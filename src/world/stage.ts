@@ -72,21 +72,13 @@ export class Stage {
           throw new NslabError(`The lab's starting state could not be set up: ${result.stderr.trim() || `exit ${result.code}`}`);
         }
       }
-      container = new Pane({
-        argv: [...world.enterArgv(), 'sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'],
-        env: { ...labEnvironment(), ...containerEnvironment(spec.container) },
-        ...size,
-      });
+      container = enteredPane(world, ['sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'], { ...labEnvironment(), ...containerEnvironment(spec.container) }, size);
       const containerStarted = performance.now();
       const containerPid = await waitForContainerPid(world, container);
       const containerReady = performance.now();
       const containerRealPid = world.realPid(container.pid, containerPid);
       if (containerRealPid === null) throw new NslabError('The container started but nslab cannot find its process.');
-      const host = new Pane({
-        argv: [...world.enterArgv(), 'sh', '-c', 'cd /root && exec bash -i'],
-        env: { ...labEnvironment(), CPID: String(containerPid) },
-        ...size,
-      });
+      const host = enteredPane(world, ['sh', '-c', 'cd /root && exec bash -i'], { ...labEnvironment(), CPID: String(containerPid) }, size);
       hostPane = host;
       await waitForStartingState(host, container, containerRealPid);
       return new Stage(world, host, container, containerPid, containerRealPid, {
@@ -115,6 +107,19 @@ export class Stage {
     this.host.dispose();
     this.container.dispose();
     await this.world.stop();
+  }
+}
+
+/** A pane whose program runs in the lab host (LabWorld.openEntry), whose foreground is checked to be the lab's. */
+function enteredPane(world: LabWorld, argv: readonly string[], env: Record<string, string>, size: StageSize): Pane {
+  const entry = world.openEntry();
+  try {
+    const pane = new Pane({ argv: [...entry.argv, ...argv], env, owns: (pid, session) => world.owns(pid, { session }), ...size });
+    pane.onExit(entry.close);
+    return pane;
+  } catch (err) {
+    entry.close();
+    throw err;
   }
 }
 

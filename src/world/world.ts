@@ -9,14 +9,16 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, createReadStream, openSync, readdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
 import { claimedLabIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
-import { listChildren } from '../kernel/proc.ts';
+import { listChildren, type FileIdentity } from '../kernel/proc.ts';
 import { findRealPid } from './pids.ts';
+import { isLabProcess, pidNamespaceOf, withLabProcess, type LabProcessOptions } from './lab-process.ts';
 import { levelOneInit } from './init-binary.ts';
 import { currentLimits, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from './limits.ts';
 
@@ -33,6 +35,25 @@ const START_TIMEOUT_MS = 10_000;
  */
 export const STREAM_CAP_BYTES = 64 * 1024;
 export const EXEC_OUTPUT_CAP_BYTES = 4 * 1024 * 1024;
+/** After a script exits, wait this long for its output to end (a background process may hold the pipes). */
+const EXEC_DRAIN_MS = 500;
+
+/** The lab host's namespaces nsenter(1) enters, by its option name and /proc/<pid>/ns name. */
+const ENTERED_NAMESPACES = [
+  ['user', 'user'],
+  ['mount', 'mnt'],
+  ['pid', 'pid'],
+  ['net', 'net'],
+  ['uts', 'uts'],
+  ['ipc', 'ipc'],
+  ['cgroup', 'cgroup'],
+] as const;
+
+/** See LabWorld.openEntry. */
+export interface LabEntry {
+  readonly argv: readonly string[];
+  readonly close: () => void;
+}
 
 export interface WorldOptions {
   /** A sanitized tar of the container's root filesystem (see src/rootfs). */
@@ -62,6 +83,8 @@ export class LabWorld {
     readonly anchorPid: number,
     /** Real pid of the lab host's init (level 2, pid 1 there). */
     readonly labHostPid: number,
+    /** The lab host's pid namespace: what makes a process the lab's (src/world/lab-process.ts). */
+    readonly pidNamespace: FileIdentity,
     readonly identity: LabIdentity,
     /** The world's limits: which mechanism, the values, and the limits it ran into (poll()). */
     readonly limits: WorldLimitsHandle,
@@ -96,7 +119,7 @@ export class LabWorld {
 
   private static async launch(rootfsTar: string, identity: LabIdentity, limits: WorldLimitsHandle, initFd: number | undefined): Promise<LabWorld> {
     const argv = [
-      ...limits.joinPrefix(),
+      ...limits.joinPrefix({ anchor: true }),
       ...identity.launchPrefix,
       'unshare', '--user', '--map-root-user', '--mount', '--pid', '--fork', '--kill-child',
       '--', 'sh', '-c', 'eval "$NSLAB_LEVEL1"', 'nslab-world',
@@ -149,60 +172,137 @@ export class LabWorld {
     // anchor (unshare) ─ level-1 pid 1 (nslab-init, or unshare for level 2) ─ lab host init
     const level1 = listChildren(anchorPid)?.[0];
     const labHost = level1 === undefined ? undefined : listChildren(level1)?.[0];
-    if (labHost === undefined) {
+    // The anchor is our child and level 1 its only child, so these pids cannot have been
+    // recycled yet: the lab host's pid namespace read here is the lab's.
+    const pidNamespace = labHost === undefined ? null : pidNamespaceOf(labHost);
+    if (labHost === undefined || pidNamespace === null) {
       anchor.kill('SIGKILL');
       throw new NslabError('The lab world started but its lab host process could not be found.');
     }
-    return new LabWorld(anchor, anchorPid, labHost, identity, limits);
+    return new LabWorld(anchor, anchorPid, labHost, pidNamespace, identity, limits);
   }
 
   get alive(): boolean {
     return !this.exited;
   }
 
-  /** nsenter argv that enters every namespace of the lab host, its root and cwd. */
-  enterArgv(): string[] {
-    return [
-      ...this.limits.joinPrefix(),
-      'nsenter', '-t', String(this.labHostPid),
-      '--user', '--mount', '--pid', '--net', '--uts', '--ipc', '--cgroup', '--root', '--wd',
-      ...this.identity.nsenterCredentials, '--',
-    ];
+  /**
+   * Whether real pid `pid` is, right now, a process of this lab world (see
+   * src/world/lab-process.ts): ask before reading a process's /proc or entering it.
+   */
+  owns(pid: number, options: LabProcessOptions = {}): boolean {
+    return isLabProcess(this.pidNamespace, pid, options);
   }
 
-  /** Runs a shell script as root of the lab host and collects its output. */
-  exec(script: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
-    const argv = [...this.enterArgv(), 'sh', '-c', script];
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...labEnvironment(), ...options.env },
-        timeout: options.timeoutMs ?? 10_000,
-        killSignal: 'SIGKILL',
+  /** `read()` about the lab host's init, or null once that pid is no longer it. */
+  private withLabHost<T>(read: () => T): T | null {
+    return withLabProcess(this.pidNamespace, this.labHostPid, read, { exactNamespace: true });
+  }
+
+  /**
+   * The way in to every namespace of the lab host, its root and cwd (under the world's
+   * limits): argv to prefix to a program. Not `nsenter -t <pid>`: nsenter would open
+   * /proc/<pid>/ns/* by number, and if the lab host had gone that pid could by then be a real
+   * process. The namespace, root and cwd files are opened here instead, while a pidfd confirms
+   * they are the lab host's, and nsenter opens them again through nslab's own
+   * /proc/<pid>/fd/<n> (ptrace read access: nsenter runs as root or as nslab's own user), so no
+   * fd is inherited by anything. Call `close()` once the program has exited (until then nsenter
+   * may not have opened them yet).
+   */
+  openEntry(): LabEntry {
+    const fds: number[] = [];
+    const close = () => {
+      for (const fd of fds.splice(0)) closeSync(fd);
+    };
+    const link = (path: string, flags: number): string => {
+      const fd = openSync(path, flags);
+      fds.push(fd);
+      return `/proc/${process.pid}/fd/${fd}`;
+    };
+    try {
+      const args = this.alive && this.withLabHost(() => {
+        const dir = fsConstants.O_RDONLY | fsConstants.O_DIRECTORY;
+        return [
+          ...ENTERED_NAMESPACES.map(([option, name]) => `--${option}=${link(`/proc/${this.labHostPid}/ns/${name}`, fsConstants.O_RDONLY)}`),
+          `--root=${link(`/proc/${this.labHostPid}/root`, dir)}`,
+          `--wd=${link(`/proc/${this.labHostPid}/cwd`, dir)}`,
+        ];
       });
+      if (!args) throw new NslabError('The lab world has ended.', 'Ctrl-g r starts a fresh one.');
+      return { argv: [...this.limits.joinPrefix(), 'nsenter', ...args, ...this.identity.nsenterCredentials, '--'], close };
+    } catch (err) {
+      close();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a shell script as root of the lab host and collects its output: at most
+   * EXEC_OUTPUT_CAP_BYTES of each stream (more stops the script), and no wait beyond the
+   * timeout or, once the script has exited, for a background process that holds its pipes.
+   */
+  exec(script: string, options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      const entry = this.openEntry();
+      let child: ChildProcess & { stdout: Readable; stderr: Readable };
+      try {
+        child = spawn(entry.argv[0]!, [...entry.argv.slice(1), 'sh', '-c', script], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...labEnvironment(), ...options.env },
+        });
+      } catch (err) {
+        entry.close();
+        throw err;
+      }
+      child.once('exit', entry.close);
+      child.once('error', entry.close);
       const stdout = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
       const stderr = new BoundedText(EXEC_OUTPUT_CAP_BYTES);
+      let code: number | null = null;
+      let note = '';
+      let drainTimer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        clearTimeout(drainTimer);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        const truncated = stdout.truncated || stderr.truncated;
+        resolve({ code, stdout: stdout.text(), stderr: stderr.text() + note, ...(truncated ? { truncated } : {}) });
+      };
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const timer = setTimeout(() => {
+        note = `\n[nslab: no answer after ${timeoutMs / 1000} s]`;
+        child.kill('SIGKILL');
+        finish();
+      }, timeoutMs);
       const take = (into: BoundedText) => (d: Buffer) => {
-        if (!into.add(d)) child.kill('SIGKILL');
+        if (into.add(d)) return;
+        child.kill('SIGKILL');
+        finish();
       };
       child.stdout.on('data', take(stdout));
       child.stderr.on('data', take(stderr));
-      child.once('error', reject);
-      child.once('close', (code) => {
-        const truncated = stdout.truncated || stderr.truncated;
-        resolve({ code, stdout: stdout.text(), stderr: stderr.text(), ...(truncated ? { truncated } : {}) });
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
       });
+      child.once('exit', (exitCode) => {
+        code = exitCode;
+        drainTimer = setTimeout(finish, EXEC_DRAIN_MS);
+      });
+      child.once('close', finish);
     });
   }
 
   /** A file of the lab host, as the lab host sees it (src/kernel/in-root.ts says why not a plain read). */
   readLabHostFile(path: string): string | null {
-    return readFileAs(this.labHostPid, path);
+    return this.withLabHost(() => readFileAs(this.labHostPid, path));
   }
 
-  /** Real pid of the process the lab host knows as `labHostPid`, searched under `treeRoot`. */
+  /** Real pid of the process the lab host knows as `labHostPid`, searched under `treeRoot`; only a process of this world. */
   realPid(treeRoot: number, labHostPid: number): number | null {
-    return findRealPid(treeRoot, labHostPid, LAB_HOST_PID_LEVEL);
+    const pid = findRealPid(treeRoot, labHostPid, LAB_HOST_PID_LEVEL);
+    return pid !== null && this.owns(pid) ? pid : null;
   }
 
   /** Tears the world down: SIGKILL to level 1 lets the kernel remove everything. */

@@ -14,6 +14,8 @@ export class AppUnderTest {
   readonly term: InstanceType<typeof Terminal>;
   readonly exited: Promise<number>;
   readonly stateDir: string;
+  /** Bytes the app has written to its terminal so far. */
+  bytes = 0;
   private readonly pty: IPty;
 
   constructor(args: string[], options: { cols?: number; rows?: number; stateDir?: string; preload?: string; env?: Record<string, string> } = {}) {
@@ -35,7 +37,10 @@ export class AppUnderTest {
         ...options.env,
       } as Record<string, string>,
     });
-    this.pty.onData((d) => this.term.write(d));
+    this.pty.onData((d) => {
+      this.bytes += Buffer.byteLength(d);
+      this.term.write(d);
+    });
     this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
   }
 
