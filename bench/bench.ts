@@ -21,7 +21,7 @@ import { INSPECTOR_VIEWS, Inspector } from '../src/inspect/inspector.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
 import { PLAYGROUND, Stage } from '../src/world/stage.ts';
 import { classroom } from './classroom.ts';
-import { NSLAB_ENV, Outer, SCRATCH, median, percentile, treeCpuSeconds, treePeakRssMiB } from './outer.ts';
+import { NSLAB_ENV, Outer, SCRATCH, cpuQuiet, median, percentile, treeCpuSeconds, treePeakRssMiB } from './outer.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const FLOOD_LINES = 2_000_000;
@@ -133,8 +133,9 @@ async function run(subject: Subject, withReset: boolean): Promise<RunResult> {
   const outer = subject.launch();
   try {
     const launch = (await outer.when(() => bothPrompts(outer), 'both prompts')) - started;
-    // The playground loads the lab files once it is open (for Ctrl-g l); let that finish.
-    await sleep(1000);
+    // The playground loads the lab files once it is open (for Ctrl-g l, through tsx: seconds
+    // of CPU on a loaded machine); "idle" echo is timed once the program is idle.
+    await cpuQuiet(subject.roots(outer));
     const echoIdle = await echoKeys(outer, 'right', (n) => n < IDLE_KEYS);
     await sleep(100);
 

@@ -6,7 +6,7 @@
  * bench); a key counts as echoed when the session has written the typed text after the prompt.
  */
 import pty, { type IPty } from 'node-pty';
-import { NSLAB_ENV, percentile, treeRssMiB } from './outer.ts';
+import { NSLAB_ENV, cpuQuiet, percentile, treeRssMiB } from './outer.ts';
 
 const LEVELS = [1, 5, 10, 20, 30, 40, 50];
 const WINDOW_MS = 8_000;
@@ -102,7 +102,7 @@ export async function classroom(labId: string): Promise<void> {
         if (Date.now() > deadline) throw new Error('classroom: sessions did not open');
         await sleep(100);
       }
-      await sleep(1500);
+      await cpuQuiet(students.map((s) => s.pid));
       for (const s of students) {
         s.latencies = [];
         s.misses = 0;

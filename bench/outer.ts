@@ -182,6 +182,16 @@ export function treeCpuSeconds(roots: readonly number[]): number {
   return processTree(roots).reduce((sum, pid) => sum + (readStat(pid)?.cpuTicks ?? 0), 0) / TICKS_PER_SECOND;
 }
 
+/** Waits (at most 15 s) until the trees use under 5 % of a core (each) over 300 ms. */
+export async function cpuQuiet(roots: number[]): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    const before = treeCpuSeconds(roots);
+    await new Promise((r) => setTimeout(r, 300));
+    if ((treeCpuSeconds(roots) - before) / 0.3 < 0.05 * roots.length) return;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Statistics.
 

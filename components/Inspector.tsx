@@ -101,7 +101,7 @@ function mountLines(view: InspectorView): React.ReactNode[] {
 /** Administratively up or down, and whether it carries traffic (an up veth whose peer is down does not). */
 function linkState(link: NetLink): string {
   if (!link.up) return 'down';
-  return link.operstate === 'UP' || link.operstate === 'UNKNOWN' ? 'up' : 'up, no carrier';
+  return link.carrier ? 'up' : 'up, no carrier';
 }
 
 function nsLabel(ns: NetNamespaceView): string {

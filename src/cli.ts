@@ -232,14 +232,15 @@ export function buildProgram(): Command {
     .addOption(trustOption())
     .addOption(recordOption())
     .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string } & LabsOptions, command: Command) => {
+      // A wrong lab or step is said before the terminal and the machine are checked.
       const { labs, problems } = await loadCatalog(options);
       const lab = labs.find((l) => l.id === labId);
       if (!lab) throw unknownLab(labId, labs, problems);
-      const { tar, summary } = await prepareInteractive(rootfsOf(command));
       const step = options.step ?? 1;
       if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
-        throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`);
+        throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`, `Example: nslab present ${lab.id} --step 2`);
       }
+      const { tar, summary } = await prepareInteractive(rootfsOf(command));
       const recorder = await openRecorder(options.record, `nslab present ${labId}`);
       const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
       const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
@@ -282,7 +283,7 @@ export function buildProgram(): Command {
     .option('--all', 'verify every lab, built-in and --labs')
     .option('--json', 'print a JSON document (format version, nslab version, kernel, per-check verdict codes)')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
-    .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: the number of CPUs)').argParser(positiveInteger))
+    .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: two per CPU, at most 8)').argParser(positiveInteger))
     .addOption(labsOption())
     .addOption(trustOption())
     .addOption(rootfsOption())

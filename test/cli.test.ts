@@ -35,7 +35,11 @@ describe('nslab command line', () => {
     const { code, stdout } = await nslab(['list', '--json']);
     expect(code).toBe(0);
     const rows = JSON.parse(stdout) as Array<{ id: string; steps: number; progress: string }>;
-    expect(rows.map((r) => r.id)).toEqual(['chroot-escape', 'proc-leakage', 'pivot-root', 'mount-propagation', 'veth-pairing']);
+    // The teaching order of the README's table.
+    expect(rows.map((r) => r.id)).toEqual([
+      'namespaces-101', 'user-namespaces', 'chroot-escape', 'proc-leakage', 'pivot-root', 'overlay-rootfs',
+      'mount-propagation', 'nsenter', 'volumes', 'veth-pairing', 'capabilities',
+    ]);
     for (const r of rows) {
       expect(r.steps).toBeGreaterThan(0);
       expect(r.progress).toBe('new');

@@ -201,7 +201,7 @@ describe('doctor on a machine without the tools', () => {
       ok: true,
       found: `${withPing}/ping, ping from iputils 20221126; the labs use this machine's ping`,
     });
-    const ccOnly = binDir([], { cc: 'echo "cc (Debian 12.2.0-14) 12.2.0"' });
+    const ccOnly = binDir(['ping'], { cc: 'echo "cc (Debian 12.2.0-14) 12.2.0"' });
     const own = byId(await checkPrerequisites({ path: ccOnly })).get('ping')!;
     expect(own).toMatchObject({ ok: true, found: expect.stringContaining("the labs use nslab's own, built with cc from assets/ping.c") });
     expect(own.fix).toBeUndefined();

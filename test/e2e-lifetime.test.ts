@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { descendantsOf } from '../src/world/pids.ts';
 import { AppUnderTest } from './support/app.ts';
-import { guardRealMachine, eventually, hostSnapshot, isGone } from './support/host.ts';
+import { guardRealMachine, eventually, hostSnapshot, isGone, nslabCgroupsOf } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 const before = guardRealMachine(testRootfsTar);
@@ -38,30 +38,12 @@ async function startBusyLab(preload?: string): Promise<{ app: AppUnderTest; pids
   return { app, pids, tmp };
 }
 
-/** cgroup directories of the app's worlds (src/world/limits.ts names them nslab-<owner pid>-…), at any depth. */
-function cgroupsOf(pid: number): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      if (name.startsWith(`nslab-${pid}-`)) found.push(join(dir, name));
-      else if (depth < 4) walk(join(dir, name), depth + 1);
-    }
-  };
-  if (existsSync('/sys/fs/cgroup')) walk('/sys/fs/cgroup', 0);
-  return found;
-}
-
 /** Temp files the app could leave: in its TMPDIR, its state dir (progress.json.tmp-…), the cache (….<pid>.….tmp). */
 function tempFilesOf(app: AppUnderTest, tmp: string): string[] {
   const cache = join(tmpdir(), 'nslab-test-xdg-cache', 'nslab');
   return [
-    ...readdirSync(tmp).map((f) => join(tmp, f)),
+    // tsx-<uid> is tsx's compile cache (when the app runs from sources), kept on purpose across runs.
+    ...readdirSync(tmp).filter((f) => !/^tsx-\d+$/.test(f)).map((f) => join(tmp, f)),
     ...(existsSync(join(app.stateDir, 'nslab')) ? readdirSync(join(app.stateDir, 'nslab')) : readdirSync(app.stateDir)).filter((f) => f.includes('.tmp')),
     ...(existsSync(cache) ? readdirSync(cache).filter((f) => f.includes(`.${app.pid}.`)) : []),
   ];
@@ -72,14 +54,14 @@ async function expectNothingLeft(app: AppUnderTest, pids: number[], tmp: string)
   expect(await eventually(() => [...pids, ...descendantsOf(app.pid)].every(isGone), 5_000)).toBe(true);
   expect(hostSnapshot()).toEqual(before());
   // The world's reaper removes its cgroups once nslab is gone, whatever the way out.
-  expect(await eventually(() => cgroupsOf(app.pid).length === 0, 10_000), cgroupsOf(app.pid).join(' ')).toBe(true);
+  expect(await eventually(() => nslabCgroupsOf(app.pid).length === 0, 10_000), nslabCgroupsOf(app.pid).join(' ')).toBe(true);
   expect(tempFilesOf(app, tmp)).toEqual([]);
 }
 
 describe('when nslab ends', () => {
   it('on Ctrl-g q it quits cleanly: terminal restored, nothing left', async () => {
     const { app, pids, tmp } = await startBusyLab();
-    expect(cgroupsOf(app.pid).length + Number(process.getuid!() !== 0)).toBeGreaterThan(0); // a world has its cgroups
+    expect(nslabCgroupsOf(app.pid).length + Number(process.getuid!() !== 0)).toBeGreaterThan(0); // a world has its cgroups
     app.type('\x07q');
     expect(await app.exited).toBe(0);
     expect(app.term.buffer.active.type).toBe('normal');

@@ -13,7 +13,7 @@ import { listPids } from '../src/kernel/proc.ts';
 import { limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
 import { descendantsOf } from '../src/world/pids.ts';
 import { LabWorld } from '../src/world/world.ts';
-import { eventually, guardRealMachine } from './support/host.ts';
+import { eventually, guardRealMachine, nslabCgroupsOf } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 guardRealMachine(testRootfsTar);
@@ -172,6 +172,9 @@ describe('limits by the rlimit floor', () => {
   it('stops a bounded fork loop at the task limit, for entered processes too', async () => {
     const world = await start({ limitsPlan: floor });
     expect(world.limits.dirs.size).toBe(0);
+    // Entered processes get the floor too: nice 10 (stat field 19) and RLIMIT_AS.
+    const floorOf = await world.exec('cut -d " " -f 19 /proc/self/stat; grep "Max address space" /proc/self/limits');
+    expect(floorOf.stdout).toMatch(new RegExp(`^10\\nMax address space +${SMALL.memoryBytes} +${SMALL.memoryBytes} `));
     const forks = Number((await world.exec(FORK_LOOP, { timeoutMs: 30_000 })).stdout.trim());
     expect(forks).toBeLessThan(SMALL.tasks);
     expect(forks).toBeGreaterThan(SMALL.tasks / 2);
@@ -206,10 +209,7 @@ describe.skipIf(!asRoot)('every way out leaves no cgroup', () => {
     };
   }
 
-  /** nslab cgroups of `pid` in every hierarchy the plan uses. */
-  function cgroupsOf(pid: number): string[] {
-    return [...limitsPlan().parents.values()].flatMap((parent) => readdirSync(parent).filter((name) => name.startsWith(`nslab-${pid}-`)));
-  }
+  const cgroupsOf = nslabCgroupsOf;
 
   async function up(mode: string): Promise<{ child: ChildProcess; dirs: string[] }> {
     const { child, lines } = await owner(mode);

@@ -60,6 +60,23 @@ describe("nslab's ping, on a machine without iputils ping", () => {
     expect(host).toMatch(/^(\/labs\/bin\/ping\nping from nslab|\/usr\/s?bin\/ping\n)/);
   });
 
+  it('every command the tutorials type is where they type it, in the container and on the lab host', async () => {
+    const paths = '/bin/ls /bin/ps /bin/mount /sbin/ip /bin/ping /usr/sbin/chroot /bin/sh /bin/bash /bin/hostname';
+    const commands = 'top pkill pidof findmnt hostname sh bash ping ip nsenter unshare capsh setpriv';
+    const probe = `for p in ${paths}; do test -x $p || echo missing $p; done; for c in ${commands}; do command -v $c >/dev/null || echo missing $c; done; echo all-checked`;
+    // The probe wraps on screen: judge the output lines only.
+    const outcome = async (pane: 'host' | 'container', line: string) => {
+      await typeCommand(stage[pane], 'clear');
+      await typeCommand(stage[pane], line);
+      const screen = screenText(stage[pane]);
+      return { done: /^all-checked$/m.test(screen), missing: screen.split('\n').filter((l) => l.startsWith('missing ')) };
+    };
+    expect(await outcome('container', probe)).toEqual({ done: true, missing: [] });
+    // The lab host is the machine's own /usr: its commands, wherever the machine keeps them.
+    const hostProbe = `for c in ${commands}; do command -v $c >/dev/null || echo missing $c; done; echo all-checked`;
+    expect(await outcome('host', hostProbe)).toEqual({ done: true, missing: [] });
+  });
+
   it('pings across the veth both ways, in the words of iputils', async () => {
     const out = await run(stage, 'container', '/bin/ping -c 2 -i 0.2 192.168.0.1; echo rc=$?');
     expect(out).toMatch(

@@ -199,8 +199,11 @@ describe('host rootfs build', () => {
   });
 
   it.runIf(hasCc)('without a ping on the machine, /bin/ping is nslab\'s own, compiled from assets/ping.c', async () => {
-    const own = await ensureHostRootfs({ cacheDir, without: ['ping'] });
+    // Its own cache dir: a build prunes the other host images of its cache.
+    const other = mkdtempSync(join(tmpdir(), 'nslab-test-cache-'));
+    const own = await ensureHostRootfs({ cacheDir: other, without: ['ping'] });
     const ownEntries = await listTar(own.tarPath);
+    rmSync(other, { recursive: true, force: true });
     expect(resolveIn(ownEntries, '/bin/ping')?.path).toBe('usr/libexec/nslab/ping');
     expect(ownEntries.get('usr/bin/ping')).toMatchObject({ type: 'SymbolicLink', linkpath: '../libexec/nslab/ping' });
     expect(own.description).toContain("ping: nslab's own (assets/ping.c");

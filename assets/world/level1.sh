@@ -84,6 +84,12 @@ cp /root/.bashrc /labs/rootfs/root/.bashrc
 # Level 2: the lab host. Its own user namespace locks the binds above; its own net, uts,
 # ipc, pid and cgroup namespaces must be owned by that user namespace so lab root can set
 # the hostname and configure links (they would be EPERM if owned by level 1).
+# A time namespace too where the kernel has them (5.6+): `nsenter -a` enters every namespace
+# type of its target, and setns(2) into a time namespace owned by the machine's user namespace
+# is EPERM, so without one of the lab's own the tutorial's `nsenter -t PID -a` fails.
+# (nslab-init does the same.)
+time_ns=
+if [ -e /proc/self/ns/time ]; then time_ns=--time; fi
 # NSLAB_INIT_FD names the fd of nslab-init (assets/world/nslab-init.c), which does what the
 # unshare below does and also leaves level 1 non-dumpable and holding no fd of nslab's.
 # NSLAB_NPROC caps processes and threads; set here, before level 2 exists, lab root cannot
@@ -98,5 +104,5 @@ fi
 # Without a C compiler: the same limits, but level 1 stays dumpable (`nslab doctor` says so).
 if [ "$nproc" -gt 0 ]; then ulimit -p "$nproc"; fi
 if [ "$nice_value" -gt 0 ]; then renice -n "$nice_value" -p $$ >/dev/null; fi
-exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup \
+exec unshare --user --map-root-user --mount --pid --net --uts --ipc --cgroup $time_ns \
   --fork --kill-child -- sh -c 'eval "$NSLAB_LABHOST"' nslab-labhost

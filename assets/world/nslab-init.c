@@ -40,6 +40,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080 /* Linux 5.6, <linux/sched.h> */
+#endif
+
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -103,7 +107,7 @@ main (int argc, char **argv)
   gid_t gid = getgid ();
   char map[64];
   pid_t child;
-  int status, null_fd, i;
+  int status, null_fd, i, flags;
 
   close_inherited_fds ();
 
@@ -133,9 +137,13 @@ main (int argc, char **argv)
   if (nice_value > 0 && setpriority (PRIO_PROCESS, 0, (int) nice_value) != 0)
     die_with_error ("setpriority");
 
-  /* What unshare(1) does for --user --map-root-user --mount --pid --net --uts --ipc --cgroup. */
-  if (unshare (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS
-               | CLONE_NEWIPC | CLONE_NEWCGROUP) != 0)
+  /* What unshare(1) does for --user --map-root-user --mount --pid --net --uts --ipc --cgroup
+   * (--time too where the kernel has time namespaces: level1.sh says why). */
+  flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC
+          | CLONE_NEWCGROUP;
+  if (access ("/proc/self/ns/time", F_OK) == 0)
+    flags |= CLONE_NEWTIME;
+  if (unshare (flags) != 0)
     die_with_error ("unshare");
   write_file ("/proc/self/setgroups", "deny");
   snprintf (map, sizeof map, "0 %u 1", (unsigned) uid);

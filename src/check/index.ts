@@ -3,14 +3,20 @@
  * One definition per concept, one file per area; a new area adds its file's list here.
  */
 import type { Stage } from '../world/stage.ts';
+import { CAPS_PREDICATES } from './caps.ts';
 import { FILE_PREDICATES } from './file.ts';
+import { JOINED_PREDICATES } from './joined.ts';
 import { LiveSource, worldOf } from './live.ts';
 import { message } from './messages.ts';
 import { MOUNT_PREDICATES } from './mount.ts';
 import { NET_PREDICATES } from './net.ts';
 import { NS_PREDICATES } from './ns.ts';
+import { OVERLAY_PREDICATES } from './overlay.ts';
 import { PROC_PREDICATES } from './proc.ts';
+import { PROGRAM_PREDICATES } from './programs.ts';
 import { ROOT_PREDICATES } from './root.ts';
+import { USER_PREDICATES } from './user.ts';
+import { UTS_PREDICATES } from './uts.ts';
 import { COMMON_CODES, type AnyPredicate, type Predicate, type Verdict } from './types.ts';
 import { KernelView } from './view.ts';
 
@@ -35,6 +41,13 @@ export const PREDICATES: ReadonlyMap<string, Predicate<unknown, string>> = regis
   PROC_PREDICATES,
   FILE_PREDICATES,
   NET_PREDICATES,
+  // The curriculum's: hostnames, user ids, capabilities, overlays and read-only mounts, programs.
+  UTS_PREDICATES,
+  USER_PREDICATES,
+  CAPS_PREDICATES,
+  OVERLAY_PREDICATES,
+  PROGRAM_PREDICATES,
+  JOINED_PREDICATES,
 );
 
 /** Every code a predicate can return, 'pass' and the common ones included (for `wrong[].expect`). */

@@ -274,6 +274,101 @@ const WORDING: Record<string, Wording> = {
       unanswered: (f, p) => `${who(p.to)} received ${f.received} echo requests but ${who(p.from)} got no reply`,
     },
   },
+  // The curriculum's predicates (src/check/uts.ts, user.ts, caps.ts, overlay.ts, programs.ts, joined.ts).
+  'uts.hostname': {
+    expected: (p) =>
+      [
+        p.name !== undefined ? `${who(p.subject)} is called "${p.name}"` : p.not !== undefined ? `${who(p.subject)} has a hostname other than "${p.not}"` : '',
+        p.outsideIs !== undefined ? `${who(p.outside ?? 'lab-host')} is still called "${p.outsideIs}"` : '',
+      ]
+        .filter(Boolean)
+        .join(', and '),
+    found: {
+      pass: (f, p) => `${who(p.subject)} is called "${f.hostname}"; ${who(f.outside)} "${f.outsideHostname}"`,
+      'shared-namespace': (f, p) => `${who(p.subject)} shares the UTS namespace of ${who(f.outside)} (both "${f.hostname}"): a hostname set there renames both, if it is allowed at all (unshare --uts first)`,
+      'outside-renamed': (f) => `${who(f.outside)} is now called "${f.outsideHostname}": the hostname was set in the host pane, or in a shell that shares its UTS namespace (set it back with hostname ${'host'})`,
+      'same-name': (f, p) => `${who(p.subject)} is still called "${f.hostname}" (hostname NAME, then exec bash to see it in the prompt)`,
+      'other-name': (f, p) => `${who(p.subject)} is called "${f.hostname}", not "${p.name}"`,
+    },
+  },
+  'user.uid': {
+    expected: (p) => `${who(p.subject)} runs as uid ${p.uid} ${p.in === 'parent' ? 'as seen from the user namespace it was started from' : 'in its own user namespace'}`,
+    found: {
+      pass: (f, p) => `${who(p.subject)} is uid ${f.uid} ${p.in === 'parent' ? 'in the namespace it was started from' : 'in its user namespace'}`,
+      'other-uid': (f, p) => `${who(p.subject)} is uid ${f.uid} there, not ${p.uid}`,
+      unmapped: (_f, p) => `${who(p.subject)}'s uid is not mapped ${p.in === 'parent' ? 'in that namespace' : 'in its user namespace'}, so it shows as 65534 (nobody): write a uid_map (unshare --map-root-user or --map-user)`,
+      'shared-namespace': (_f, p) => `${who(p.subject)} is in the lab host's user namespace, not one of its own (unshare --user)`,
+    },
+  },
+  'caps.set': {
+    expected: (p) => {
+      const parts = [
+        p.exactly !== undefined ? ((p.exactly as unknown[]).length === 0 ? 'no capability at all' : `exactly ${list(p.exactly as string[])}`) : '',
+        p.has !== undefined ? `${list(p.has as string[])}` : '',
+        p.lacks !== undefined ? `none of ${list(p.lacks as string[])}` : '',
+      ].filter(Boolean);
+      return `the ${p.set ?? 'effective'} capability set of ${who(p.subject)} holds ${parts.join(', and ')}`;
+    },
+    found: {
+      pass: (f, p) => `${who(p.subject)}'s ${f.set} set: ${list(f.caps)}`,
+      has: (f, p) => `${who(p.subject)}'s ${f.set} set still holds ${list(f.extra)} (grep Cap /proc/self/status; capsh --decode=MASK names the bits)`,
+      lacks: (f, p) => `${who(p.subject)}'s ${f.set} set lacks ${list(f.missing)}`,
+    },
+  },
+  'mount.overlay': {
+    expected: (p) => `an overlay mount at ${p.path}, in the view of ${who(p.subject)}, with ${p.lower} as a lower directory and ${p.upper} as its upper directory`,
+    found: {
+      pass: (_f, p) => `${p.path} is an overlay of ${p.lower} with upper directory ${p.upper}`,
+      missing: (_f, p) => `nothing is mounted on ${p.path} (mount -t overlay overlay -o lowerdir=...,upperdir=...,workdir=... ${p.path})`,
+      'not-overlay': (f, p) => `${p.path} is a ${f.fstype} mount, not an overlay: writes there would not be copy-on-write`,
+      'other-lower': (f, p) => `${p.path} is an overlay of ${list(f.lower)}, not of ${p.lower}`,
+      'other-upper': (f, p) => `${p.path} writes into ${f.upper || 'no upper directory'}, not ${p.upper}: each container needs an upper (and work) directory of its own`,
+    },
+  },
+  'overlay.change': {
+    expected: (p) => `${p.name} exists in the overlay at ${p.path} and in its upper directory only, not in the image`,
+    found: {
+      pass: (f, p) => `${p.name} is in ${p.path} and in ${f.upper}; the image has none`,
+      'no-overlay': (_f, p) => `there is no overlay mounted at ${p.path}`,
+      missing: (_f, p) => `there is no ${p.name} in ${p.path}`,
+      'in-image': (f, p) => `${p.name} is in the image (${list(f.lower)}) itself: it was written there, not through ${p.path}. Remove it from the image and write through the overlay`,
+      'not-in-upper': (_f, p) => `${p.name} shows in ${p.path} but is not in its upper directory`,
+    },
+  },
+  'mount.readOnly': {
+    expected: (p) => `${p.path} is a ${p.readOnly === false ? 'writable' : 'read-only'} mount in the view of ${who(p.subject)}`,
+    found: {
+      pass: (f, p) => `${p.path} is mounted ${p.readOnly === false ? 'writable' : 'read-only'} (${list(f.options)})`,
+      missing: (_f, p) => `nothing is mounted on ${p.path} in the view of ${who(p.subject)}: a mount made in another mount namespace does not reach it unless it propagates (nsenter --mount=/proc/$CPID/ns/mnt ...)`,
+      writable: (f, p) => `${p.path} is mounted writable (${list(f.options)}): bind it with -o ro`,
+      'read-only': (f, p) => `${p.path} is mounted read-only (${list(f.options)})`,
+    },
+  },
+  'proc.runs': {
+    expected: (p) => `${who(p.subject)} runs ${p.comm}${p.in ? ` in the pid namespace of ${who(p.in)}` : ''}`,
+    found: {
+      pass: (_f, p) => `${who(p.subject)} runs ${p.comm}`,
+      'other-program': (f, p) => `${who(p.subject)} runs ${f.comm || 'nothing nslab can name'}, not ${p.comm}`,
+      stopped: (_f, p) => `${who(p.subject)}'s ${p.comm} is stopped (fg resumes it)`,
+      outside: (_f, p) => `${p.comm} runs, but outside the pid namespace of ${who(p.in)}: start it from a shell inside it`,
+    },
+  },
+  'proc.noneNamed': {
+    expected: (p) => `no ${p.comm} is left in the pid namespace of ${who(p.in)}`,
+    found: {
+      pass: (_f, p) => `no ${p.comm} runs in the pid namespace of ${who(p.in)}`,
+      running: (f, p) => `${f.running} ${p.comm} still run${f.running === 1 ? 's' : ''} in the pid namespace of ${who(p.in)}`,
+      stopped: (f, p) => `${f.stopped} ${p.comm} ${f.stopped === 1 ? 'is' : 'are'} stopped, not killed (kill without -STOP sends SIGTERM)`,
+    },
+  },
+  'ns.joined': {
+    expected: (p) => `${who(p.subject)} is in every namespace of ${who(p.with)}${p.root === false ? '' : ', and in its root directory'}`,
+    found: {
+      pass: (_f, p) => `${who(p.subject)} has joined every namespace of ${who(p.with)}`,
+      own: (f, p) => `${who(p.subject)} is not in the ${list(f.namespaces)} namespace${Array.isArray(f.namespaces) && f.namespaces.length === 1 ? '' : 's'} of ${who(p.with)} (nsenter -t $CPID -a)`,
+      'other-root': (f, p) => `${who(p.subject)} is in the namespaces of ${who(p.with)}, but its root is ${PLACE[String(f.root)] ?? f.root}: joining a mount namespace puts you at its root, not in a chroot inside it (nsenter -r)`,
+    },
+  },
 };
 
 const COMMON: Record<string, Found> = {

@@ -136,7 +136,7 @@ export const procDead = predicate({
  * not which namespace). The kernel keeps no record of a signal's sender once the target is dead,
  * so the planted process is its own witness: it catches the catchable signals with SA_SIGINFO
  * and, before it exits, writes the sender's pid and root (readlink of /proc/<si_pid>/root, as
- * the lab host sees it) as "<pid> <root>\n" to /run/nslab/planted/<name>.killer (labs/02-proc-leakage/setup.sh
+ * the lab host sees it) as "<pid> <root>\n" to /run/nslab/planted/<name>.killer (labs/04-proc-leakage/setup.sh
  * has one, in perl from the lab host's real /usr). A record it cannot complete says "?".
  */
 export const procKilledBy = predicate({

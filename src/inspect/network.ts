@@ -2,9 +2,9 @@
  * Links per network namespace of the lab, with veth peers matched across namespaces.
  *
  * /proc/<pid>/net/dev names a namespace's links but not their state, addresses or peers, so
- * nslab asks rtnetlink through its OWN `ip -j -d addr show` (iproute2, from the real system's
- * /usr/sbin, never a binary the lab could put on a PATH), run by its own nsenter in that
- * namespace only: no mount namespace is entered, so both binaries come from nslab's side.
+ * nslab asks rtnetlink through its OWN `ip -j -d addr show`, the probe the checks use
+ * (src/kernel/netlink.ts: the real system's binaries, never one the lab could put on a PATH),
+ * run by its own nsenter in that namespace only: no mount namespace is entered.
  *
  * The namespace is pinned before anything runs: nslab opens /proc/<pid>/ns/net itself, checks
  * that the pid still is the lab process it listed (same start time), and hands nsenter that
@@ -12,11 +12,13 @@
  * then not send nslab into that process's namespace.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { parseIpJson, systemBinary, type IpLink } from '../kernel/netlink.ts';
 import { readStartTime } from '../kernel/proc.ts';
 import { printable } from '../printable.ts';
 import type { LabProcess } from './processes.ts';
 
+/** A link as the inspector draws it: ip's view (src/kernel/netlink.ts), names made printable. */
 export interface NetLink {
   readonly ifindex: number;
   readonly name: string;
@@ -24,8 +26,8 @@ export interface NetLink {
   readonly kind: string | null;
   /** IFF_UP: set administratively up. */
   readonly up: boolean;
-  /** operstate: UP, DOWN, LOWERLAYERDOWN, UNKNOWN (lo) ... */
-  readonly operstate: string;
+  /** IFF_LOWER_UP: it has a carrier (an up veth whose peer is down has none). */
+  readonly carrier: boolean;
   readonly addresses: readonly string[];
   /** The peer's ifindex (iflink) for a veth; in another namespace when `peerNetnsid` is set. */
   readonly peerIndex: number | null;
@@ -47,37 +49,23 @@ export interface VethPair {
   readonly b: { readonly inode: number; readonly name: string } | null;
 }
 
-const IP_CANDIDATES = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
-const NSENTER_CANDIDATES = ['/usr/bin/nsenter', '/bin/nsenter', '/usr/sbin/nsenter', '/sbin/nsenter'];
 const TIMEOUT_MS = 2_000;
 /** More output than this is not a lab's few links; stop reading. */
 const MAX_OUTPUT = 4 << 20;
 
-const firstExisting = (paths: readonly string[]) => paths.find((p) => existsSync(p)) ?? null;
-
-/** Parses `ip -j -d addr show` (iproute2's JSON: an array of links with addr_info). */
-export function parseIpAddr(json: string): NetLink[] {
-  const data: unknown = JSON.parse(json);
-  if (!Array.isArray(data)) throw new Error('ip printed something other than a list of links');
-  return data.map((raw: Record<string, unknown>) => {
-    const flags = Array.isArray(raw['flags']) ? (raw['flags'] as unknown[]).map(String) : [];
-    const linkinfo = raw['linkinfo'] as { info_kind?: unknown } | undefined;
-    const addrInfo = Array.isArray(raw['addr_info']) ? (raw['addr_info'] as Array<Record<string, unknown>>) : [];
-    const num = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-    return {
-      ifindex: num(raw['ifindex']) ?? 0,
-      name: printable(String(raw['ifname'] ?? '?')),
-      kind: typeof linkinfo?.info_kind === 'string' ? printable(linkinfo.info_kind) : raw['link_type'] === 'loopback' ? 'loopback' : null,
-      up: flags.includes('UP'),
-      operstate: printable(String(raw['operstate'] ?? 'UNKNOWN')),
-      addresses: addrInfo.filter((a) => a['family'] === 'inet' || a['family'] === 'inet6').map((a) => printable(`${String(a['local'])}/${String(a['prefixlen'])}`)),
-      peerIndex: num(raw['link_index']),
-      peerNetnsid: num(raw['link_netnsid']),
-    };
-  });
+function toNetLink(link: IpLink): NetLink {
+  return {
+    ifindex: link.ifindex,
+    name: printable(link.ifname),
+    kind: link.kind !== null ? printable(link.kind) : link.flags.includes('LOOPBACK') ? 'loopback' : null,
+    up: link.flags.includes('UP'),
+    carrier: link.flags.includes('LOWER_UP'),
+    addresses: link.addresses.filter((a) => a.family === 'inet' || a.family === 'inet6').map((a) => printable(`${a.local}/${a.prefixlen}`)),
+    peerIndex: link.linkIndex,
+    peerNetnsid: link.linkNetnsid,
+  };
 }
 
-const SH = '/bin/sh';
 const MARK = 'nslab-netns';
 
 /**
@@ -88,9 +76,12 @@ const MARK = 'nslab-netns';
  */
 export async function readNetLinks(members: readonly LabProcess[]): Promise<Array<NetLink[] | Error>> {
   if (members.length === 0) return [];
-  const ip = firstExisting(IP_CANDIDATES);
-  const nsenter = firstExisting(NSENTER_CANDIDATES);
-  if (!ip || !nsenter || !existsSync(SH)) return members.map(() => new Error('iproute2 (ip), util-linux (nsenter) or /bin/sh is missing'));
+  let ip: string, nsenter: string, sh: string;
+  try {
+    [ip, nsenter, sh] = [systemBinary('ip'), systemBinary('nsenter'), systemBinary('sh')];
+  } catch (error) {
+    return members.map(() => error as Error);
+  }
   const asRoot = process.getuid?.() === 0;
   const fds: number[] = [];
   const results: Array<NetLink[] | Error | null> = members.map(() => null);
@@ -116,13 +107,13 @@ export async function readNetLinks(members: readonly LabProcess[]): Promise<Arra
         results[i] = error instanceof Error ? error : new Error(String(error));
       }
     }
-    const out = lines.length ? await run(SH, ['-c', lines.join('\n')], fds) : '';
+    const out = lines.length ? await run(sh, ['-c', lines.join('\n')], fds) : '';
     for (const part of out.split(`${MARK} `).slice(1)) {
       const newline = part.indexOf('\n');
       const i = Number(part.slice(0, newline));
       const body = part.slice(newline + 1);
       try {
-        results[i] = body.includes(`${MARK}-failed`) ? new Error('ip could not read this namespace') : parseIpAddr(body);
+        results[i] = body.includes(`${MARK}-failed`) ? new Error('ip could not read this namespace') : parseIpJson(body).map(toNetLink);
       } catch (error) {
         results[i] = error as Error;
       }

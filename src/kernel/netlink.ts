@@ -11,7 +11,7 @@
  * namespace, and the probe is in no pid namespace of the lab, where no lab process could see or
  * trace it.
  */
-import { spawn } from 'node:child_process';
+import { runProbe } from './probe.ts';
 import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { procPath } from './proc.ts';
 
@@ -123,23 +123,7 @@ export async function readLinks(pid: number, enterUserNs: boolean): Promise<IpLi
     ? ['--user=/proc/self/fd/3', '--net=/proc/self/fd/4', '--preserve-credentials']
     : ['--net=/proc/self/fd/3'];
   try {
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(systemBinary('nsenter'), [...args, '--', systemBinary('ip'), '-j', '-d', 'addr', 'show'], {
-        stdio: ['ignore', 'pipe', 'pipe', ...fds],
-        env: { PATH: SYSTEM_DIRS.join(':'), LANG: 'C' },
-        timeout: PROBE_TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.once('error', reject);
-      child.once('close', (code, signal) => {
-        if (code === 0) resolve(stdout);
-        else reject(new Error(`ip in the lab's network namespace failed: ${stderr.trim() || `exit ${code ?? signal}`}`));
-      });
-    });
+    const out = await runProbe(systemBinary('nsenter'), [...args, '--', systemBinary('ip'), '-j', '-d', 'addr', 'show'], fds, { timeoutMs: PROBE_TIMEOUT_MS });
     return parseIpJson(out);
   } finally {
     for (const fd of fds) closeSync(fd);

@@ -297,7 +297,8 @@ async function compileAsset(tree: string, plan: Plan, asset: Asset): Promise<Com
 }
 
 async function writeSkeleton(tree: string): Promise<void> {
-  for (const dir of ['usr/bin', 'usr/sbin', 'usr/lib', 'usr/local/bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'mnt']) {
+  // var, run and home as on any distribution: seed 004 mounts its volume on /var/gojek.
+  for (const dir of ['usr/bin', 'usr/sbin', 'usr/lib', 'usr/local/bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'mnt', 'var', 'run', 'home']) {
     await mkdir(join(tree, dir), { recursive: true, mode: 0o755 });
   }
   await chmod(join(tree, 'tmp'), 0o1777); // mkdir's mode is filtered by the umask; chmod is not

@@ -26,7 +26,7 @@ export interface RootfsImage {
 export type ImageKind = 'host' | 'import';
 
 /** Bump when the layout of what we build changes, so old cache entries are not reused. */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
 const STALE_MS = 60 * 60 * 1000;
 

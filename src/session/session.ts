@@ -15,6 +15,8 @@ export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
 /** A notice longer than its rows shows its next rows after this long. */
 const NOTICE_SCROLL_MS = 4_000;
+/** Keys that only edit the line at a prompt: printable characters and backspace. */
+const PLAIN_TEXT = /^[\x20-\x7e\x7f\b]+$/;
 
 export interface SessionView {
   readonly status: 'starting' | 'ready' | 'failed';
@@ -81,6 +83,8 @@ export class Session {
   /** The lab panel, when a lab sets one; it shapes the layout. */
   panel: PanelSource | null = null;
   hooks: SessionHooks = {};
+  /** What was typed into each pane since it last went quiet (see attach). */
+  private typedSinceSettle: Record<PaneId, 'none' | 'text' | 'other'> = { host: 'none', container: 'none' };
   onQuit: () => void = () => {};
   /** Ctrl-g l: back to the lab list. */
   onList: () => void = () => {};
@@ -150,13 +154,21 @@ export class Session {
   }
 
   private attach(stage: Stage): void {
+    this.typedSinceSettle = { host: 'none', container: 'none' };
     for (const id of PANE_IDS) {
       const pane = stage[id];
       pane.onQuiet(() => {
         if (this.state.stage !== stage) return;
         // A limit the lab ran into (a fork loop, a memory hog) is said in words, once.
         const limit = stage.world.limits.poll()[0];
-        if (limit) this.update({ notice: limit.message });
+        if (limit) this.setNotice(limit.message);
+        // The echo of letters typed at a prompt changes nothing in the kernel: no check run,
+        // title or inspector read for it (they cost 10-100 ms of CPU after every key, which is
+        // what limited how many sessions a machine holds). Enter, Ctrl-C, anything else typed,
+        // or output nobody typed for, and they run.
+        const echoOnly = this.typedSinceSettle[id] === 'text';
+        this.typedSinceSettle[id] = 'none';
+        if (echoOnly) return;
         this.refreshTitles();
         this.hooks.onSettled?.();
         void this.inspector.refresh();
@@ -177,6 +189,8 @@ export class Session {
         const pane = this.state.stage?.[this.state.focus];
         if (pane) {
           this.typed += action.data.length;
+          const typed = this.typedSinceSettle[this.state.focus];
+          this.typedSinceSettle[this.state.focus] = typed !== 'other' && PLAIN_TEXT.test(action.data) ? 'text' : 'other';
           pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
         }
       } else {

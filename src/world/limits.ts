@@ -129,7 +129,7 @@ export function rlimitPlan(why: string): LimitsPlan {
       tasks: 'for the whole world (RLIMIT_NPROC, counted in the lab\'s user namespaces)',
       memory: 'per process only (RLIMIT_AS); many processes together can use more',
       tmpfs: 'not limited: only the lab root\'s own tmpfs has a size; a tmpfs the student mounts can fill the machine\'s memory',
-      cpu: 'lower priority only (nice 10)',
+      cpu: `lower priority only (nice ${FLOOR_NICE})`,
     },
   };
 }
@@ -290,7 +290,7 @@ export class WorldLimitsHandle {
   joinPrefix(options: { anchor?: boolean } = {}): string[] {
     const files = [...this.dirs.values()].map((d) => join(d, 'cgroup.procs'));
     const oom = options.anchor ? '' : 'echo 500 >/proc/self/oom_score_adj; ';
-    const floor = this.dirs.size === 0 ? ['prlimit', `--as=${this.limits.memoryBytes}`, '--'] : [];
+    const floor = this.dirs.size === 0 ? ['prlimit', `--as=${this.limits.memoryBytes}`, '--', 'nice', '-n', String(FLOOR_NICE)] : [];
     return ['sh', '-c', `${oom}while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"`, 'nslab-join', ...files, '--', ...floor];
   }
 
@@ -299,7 +299,7 @@ export class WorldLimitsHandle {
     // Under cgroups the task limit is the cgroup's; RLIMIT_NPROC stays above it so that the
     // cgroup's counter (which nslab can read and explain) is the one that trips.
     const nproc = this.dirs.size === 0 ? this.limits.tasks : this.limits.tasks + 64;
-    return { NSLAB_NPROC: String(nproc), NSLAB_NICE: this.dirs.size === 0 ? '10' : '0', NSLAB_TMPFS_SIZE: String(this.limits.memoryBytes) };
+    return { NSLAB_NPROC: String(nproc), NSLAB_NICE: this.dirs.size === 0 ? String(FLOOR_NICE) : '0', NSLAB_TMPFS_SIZE: String(this.limits.memoryBytes) };
   }
 
   /**
@@ -367,6 +367,8 @@ export class WorldLimitsHandle {
 }
 
 let worldCount = 0;
+/** Without a cpu controller the lab's processes run at this nice value (panes included). */
+const FLOOR_NICE = 10;
 
 function setLimits(controller: Controller, dir: string, limits: WorldLimits, chosen: LimitsPlan): void {
   const write = (file: string, value: string | number) => writeFileSync(join(dir, file), String(value));

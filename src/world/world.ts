@@ -9,7 +9,7 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, createReadStream, openSync, readdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, createReadStream, existsSync, openSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
@@ -47,6 +47,9 @@ const ENTERED_NAMESPACES = [
   ['uts', 'uts'],
   ['ipc', 'ipc'],
   ['cgroup', 'cgroup'],
+  // The lab host's own time namespace, where the kernel has them (assets/world/level1.sh says
+  // why): without it, `nsenter -a` from the lab host fails on the machine's time namespace.
+  ...(existsSync('/proc/self/ns/time') ? ([['time', 'time']] as const) : []),
 ] as const;
 
 /** See LabWorld.openEntry. */

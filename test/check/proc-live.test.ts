@@ -14,7 +14,7 @@ guardRealMachine(testRootfsTar);
 
 const START = {
   container: { namespaces: [], root: 'chroot' as const, proc: false },
-  setup: readFileSync(new URL('../../labs/02-proc-leakage/setup.sh', import.meta.url), 'utf8'),
+  setup: readFileSync(new URL('../../labs/04-proc-leakage/setup.sh', import.meta.url), 'utf8'),
 };
 const STOLEN = { subject: 'container', path: '/stolen.txt', secretOf: { subject: 'planted:vault', variable: 'NSLAB_SECRET' }, notIn: 'lab-host' };
 const STEAL = "tr '\\0' '\\n' < /proc/$(ps -C vault -o pid= | tr -d ' ')/environ | grep NSLAB_SECRET > /stolen.txt";

@@ -4,7 +4,8 @@
  * they are exactly the same afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { isAlive } from '../../src/kernel/proc.ts';
 import { descendantsOf } from '../../src/world/pids.ts';
@@ -77,4 +78,27 @@ export function guardRealMachine(prepare: () => Promise<unknown> = async () => {
   });
   /** The snapshot taken before the file's tests, for tests that compare midway. */
   return () => before;
+}
+
+/**
+ * cgroup directories of the lab worlds of nslab process `pid` (src/world/limits.ts names them
+ * nslab-<owner pid>-…), found at any depth under /sys/fs/cgroup: whatever the mechanism, none
+ * may outlive the process.
+ */
+export function nslabCgroupsOf(pid: number): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      if (name.startsWith(`nslab-${pid}-`)) found.push(join(dir, name));
+      else if (depth < 4) walk(join(dir, name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 0);
+  return found;
 }
