@@ -186,10 +186,13 @@ export function buildProgram(): Command {
     // The limit flags belong to the program, so they work before or after any command name.
     .hook('preAction', (root) => applyLimitOptions(root.opts()));
   addLimitOptions(program);
+  // --labs and --trust-lab-code belong to the program, like the limit flags: every command that
+  // lists labs reads them from there, before or after its name (`nslab verify --labs DIR`).
+  const catalog = () => loadCatalog(program.opts<LabsOptions>());
   program
     .action(async (labId: string | undefined, options: { rootfs?: string; record?: string } & LabsOptions) => {
       // The lab id is checked first: a typo must not wait for (or cause) a rootfs import.
-      const { labs, problems } = await loadCatalog(options);
+      const { labs, problems } = await catalog();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
       const { tar, summary } = await prepareInteractive(options.rootfs);
@@ -204,10 +207,8 @@ export function buildProgram(): Command {
     .command('play')
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
-    .addOption(labsOption())
-    .addOption(trustOption())
     .addOption(recordOption())
-    .action(async (options: { rootfs?: string; record?: string } & LabsOptions, command: Command) => {
+    .action(async (options: { rootfs?: string; record?: string }, command: Command) => {
       const { tar, summary } = await prepareInteractive(rootfsOf(command));
       const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
@@ -216,8 +217,8 @@ export function buildProgram(): Command {
       const { runApp } = await loadUi();
       // The lab files are only needed for Ctrl-g l; load them once the playground is up.
       const labs = stage.then(
-        async () => (await loadCatalog(options)).labs,
-        async () => (await loadCatalog(options)).labs,
+        async () => (await catalog()).labs,
+        async () => (await catalog()).labs,
       );
       await runApp(labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
     });
@@ -228,12 +229,10 @@ export function buildProgram(): Command {
     .argument('<lab-id>', 'the lab to present')
     .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
     .addOption(rootfsOption())
-    .addOption(labsOption())
-    .addOption(trustOption())
     .addOption(recordOption())
-    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string } & LabsOptions, command: Command) => {
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string }, command: Command) => {
       // A wrong lab or step is said before the terminal and the machine are checked.
-      const { labs, problems } = await loadCatalog(options);
+      const { labs, problems } = await catalog();
       const lab = labs.find((l) => l.id === labId);
       if (!lab) throw unknownLab(labId, labs, problems);
       const step = options.step ?? 1;
@@ -253,10 +252,8 @@ export function buildProgram(): Command {
     .command('list')
     .description('the labs, with their step counts and your progress')
     .option('--json', 'print JSON')
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (options: { json?: boolean } & LabsOptions) => {
-      const { labs, problems } = await loadCatalog(options);
+    .action(async (options: { json?: boolean }) => {
+      const { labs, problems } = await catalog();
       for (const problem of problems) process.stderr.write(`nslab: ${problem}\n`);
       if (problems.length) process.exitCode = 1;
       const { ProgressStore, describeProgress } = await import('./labs/progress.ts');
@@ -284,15 +281,13 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON document (format version, nslab version, kernel, per-check verdict codes)')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
     .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: two per CPU, at most 8)').argParser(positiveInteger))
-    .addOption(labsOption())
-    .addOption(trustOption())
     .addOption(rootfsOption())
-    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string } & LabsOptions, command: Command) => {
-      if (labIds.length === 0 && !options.all && !options.labs?.length) {
+    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string }, command: Command) => {
+      if (labIds.length === 0 && !options.all && !program.opts<LabsOptions>().labs?.length) {
         throw new NslabError('Say which labs to verify: lab ids, --all, or --labs DIR.', 'Example: nslab verify pivot-root');
       }
       await assertPrerequisites();
-      const { labs, problems } = await loadCatalog(options);
+      const { labs, problems } = await catalog();
       for (const id of labIds) if (!labs.some((l) => l.id === id)) throw unknownLab(id, labs, problems);
       const chosen = options.all ? labs : labIds.length ? labs.filter((l) => labIds.includes(l.id)) : labs.filter((l) => !l.origin.builtIn);
       // A lab that did not load is a failed verification (of the directories asked about).
@@ -317,10 +312,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--json', 'versioned JSON').conflicts(['junit', 'tap']))
     .addOption(new Option('--junit', 'JUnit XML, one testcase per step').conflicts(['tap']))
     .option('--tap', 'TAP version 14')
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean } & LabsOptions) => {
-      const { labs } = await loadCatalog(options);
+    .action(async (options: { json?: boolean; junit?: boolean; tap?: boolean }) => {
+      const { labs } = await catalog();
       const { runReport } = await import('./report/commands.ts');
       runReport(labs, options.json ? 'json' : options.junit ? 'junit' : options.tap ? 'tap' : 'text');
     });
@@ -331,10 +324,8 @@ export function buildProgram(): Command {
     .argument('[lab-id]', 'the lab to reset')
     .option('--all', 'every lab')
     .option('--yes', 'do not ask (for scripts)')
-    .addOption(labsOption())
-    .addOption(trustOption())
-    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean } & LabsOptions) => {
-      const { labs } = await loadCatalog(options);
+    .action(async (labId: string | undefined, options: { all?: boolean; yes?: boolean }) => {
+      const { labs } = await catalog();
       const { runReset } = await import('./report/commands.ts');
       await runReset(labs, { labId, ...options });
     });

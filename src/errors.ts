@@ -18,7 +18,7 @@ export class PrerequisiteError extends NslabError {
   override readonly name = 'PrerequisiteError';
 }
 
-/** A lab file (labs/*.ts) does not match the schema; names the file, step and field. */
+/** A lab file (labs/NN-<id>/lab.md and its companions) is not valid; names the file, line, step and field. */
 export class LabDefinitionError extends NslabError {
   override readonly name = 'LabDefinitionError';
 }

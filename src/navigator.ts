@@ -193,7 +193,10 @@ export class Navigator {
 /** Splits raw terminal input into keys: CSI and SS3 sequences stay whole, the rest is per character. */
 export function splitKeys(chunk: string): string[] {
   const keys: string[] = [];
-  const pattern = /\x1b\[[0-9;]*[@-~]|\x1bO.|\x1b.|[\s\S]/gu;
+  // ECMA-48: a control sequence is CSI, parameter bytes 0x30-0x3f (digits, ; : < = > ?),
+  // intermediates 0x20-0x2f, one final byte; OSC, DCS, APC, PM and SOS strings run to BEL or ST.
+  // Each is one key, so a terminal's reply or a stray sequence never reads as `q` (quit).
+  const pattern = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]P_^X][\s\S]*?(?:\x07|\x1b\\|$)|\x1bO.|\x1b.|[\s\S]/gu;
   for (const match of chunk.matchAll(pattern)) keys.push(match[0]);
   return keys;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { reportDocument } from '../src/labs/verify.ts';
+import { labMd, labsDir } from './support/lab-files.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 type VerifyDocument = ReturnType<typeof reportDocument>;
@@ -60,6 +61,41 @@ describe('nslab command line', () => {
       expect(step.phases.at(-1)!.checks.every((c) => c.code === 'pass')).toBe(true);
       expect(step.phases.at(0)!.checks.every((c) => c.code !== 'pass')).toBe(true);
     }
+  });
+
+  it('verify --labs examples/labs --junit: the README\'s example lab is proven, as an instructor would run it', async () => {
+    const junit = join(state, 'example.xml');
+    const { code, stdout } = await nslab(['verify', '--labs', 'examples/labs', '--junit', junit]);
+    expect(code, stdout).toBe(0);
+    expect(stdout).toMatch(/^ok   private-notes \(/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="nslab verify" tests="7" failures="0">/);
+  });
+
+  it("a --labs lab with code: refused without --trust-lab-code (list and verify say why), verified with it", async () => {
+    const checks = `export default ({ z }) => [{
+  name: 'notes.fileSays',
+  params: z.object({ path: z.string(), text: z.string() }).strict(),
+  codes: ['missing', 'different'],
+  evaluate(view, { path, text }) {
+    const found = view.labHost?.read(path) ?? null;
+    if (found === null) return { code: 'missing', facts: {} };
+    return { code: found.trim() === text ? 'pass' : 'different', facts: {} };
+  },
+  explain: ({ path, text }, verdict) => ({ expected: path + ' says ' + text, found: verdict.code }),
+}];
+`;
+    const dir = labsDir({ '01-notes/lab.md': labMd('notes', (t) => t.replaceAll('test.fileSays', 'notes.fileSays')), '01-notes/checks.js': checks });
+    const list = await nslab(['list', '--labs', dir]);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toContain(`nslab: ${dir}/01-notes/checks.js: is code that would run inside nslab`);
+    expect(list.stdout).toContain('pivot-root');
+    const refused = await nslab(['verify', '--labs', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^FAIL .*01-notes\/checks\.js: .*pass --trust-lab-code to load it$/m);
+    const trusted = await nslab(['verify', '--labs', dir, '--trust-lab-code', '--json']);
+    expect(trusted.code, trusted.stdout).toBe(0);
+    const doc = JSON.parse(trusted.stdout) as VerifyDocument;
+    expect(doc.labs.map((l) => [l.id, l.ok])).toEqual([['notes', true]]);
   });
 
   it('explains what is wrong, never with a stack trace', async () => {

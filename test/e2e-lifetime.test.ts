@@ -30,7 +30,7 @@ function startApp(args: string[], preload?: string): { app: AppUnderTest; tmp: s
 /** Starts the playground, makes a veth and a mount in the lab, returns the app and every lab pid. */
 async function startBusyLab(preload?: string): Promise<{ app: AppUnderTest; pids: number[]; tmp: string }> {
   const { app, tmp } = startApp(['play'], preload);
-  await app.waitFor((s) => s.includes('root@host:~#') && s.includes('root@container:/#'), 'both prompts');
+  await app.waitFor((s) => s.includes('root@host:~#') && s.includes('root@container:/#'), 'both prompts', 30_000);
   app.type('\x07\tip link add nslab-v0 type veth peer name nslab-v1 && mount -t tmpfs nslab-t /mnt && echo made-$((6*7))\r');
   await app.waitFor(() => app.half('left').includes('made-42'), 'veth and mount made in the lab');
   const pids = descendantsOf(app.pid);

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listPids } from '../src/kernel/proc.ts';
-import { limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
+import { cgroupDelegation, limitsPlan, rlimitPlan, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from '../src/world/limits.ts';
 import { descendantsOf } from '../src/world/pids.ts';
 import { LabWorld } from '../src/world/world.ts';
 import { eventually, guardRealMachine, nslabCgroupsOf } from './support/host.ts';
@@ -155,8 +155,10 @@ describe.skipIf(!asRoot)('limits by cgroup (root)', () => {
 
   it('lets the lab own a sub-cgroup of its world, never the world\'s own limits', async () => {
     const world = await start();
+    expect(cgroupDelegation()).toMatchObject({ available: world.limits.mechanism === 'cgroup1' });
+    if (world.limits.mechanism !== 'cgroup1') return;
     const sub = world.limits.delegate(world.identity.uid);
-    const fs = world.limits.mechanism === 'cgroup2' ? 'cgroup2 none' : 'cgroup -o pids none';
+    const fs = 'cgroup -o pids none';
     const result = await world.exec(
       `mkdir -p /sys/fs/cgroup && mount -t ${fs} /sys/fs/cgroup && mkdir /sys/fs/cgroup${sub}/child && echo ok-child; ` +
         `echo 100000 >/sys/fs/cgroup/pids.max 2>/dev/null && echo raised-world; true`,

@@ -17,8 +17,8 @@ export interface CatalogOptions {
   readonly labDirs?: readonly string[];
   /** `--trust-lab-code`: load checks.ts/checks.js of labs from `labDirs`. */
   readonly trustLabCode?: boolean;
-  /** Default: labs/ of the package. */
-  readonly builtInDir?: string;
+  /** Default: labs/ of the package; null: none (tests). */
+  readonly builtInDir?: string | null;
   /** Default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG. */
   readonly languages?: readonly string[];
   readonly library?: Library;
@@ -36,7 +36,7 @@ export async function loadCatalog(options: CatalogOptions = {}): Promise<Catalog
   const labs: Lab[] = [];
   const problems: string[] = [];
   const sources = [
-    { dir: options.builtInDir ?? LABS_DIR, builtIn: true },
+    ...(options.builtInDir === null ? [] : [{ dir: options.builtInDir ?? LABS_DIR, builtIn: true }]),
     ...(options.labDirs ?? []).map((dir) => ({ dir: resolve(dir), shown: dir, builtIn: false })),
   ];
   for (const source of sources) {

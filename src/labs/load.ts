@@ -84,12 +84,13 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
     const at = (path: readonly PropertyKey[], message: string, field = formatPath(path)) =>
       problems.push({ file, line: parsed!.lineOf(['steps', s, ...path]), step: step.id, field, message });
     if (data.steps.findIndex((other) => other.id === step.id) !== s) at(['id'], `repeats the id of an earlier step`);
-    const checks: Check[] = step.checks.map((check, c) => {
+    // A check whose predicate is unknown stays a draft: it is reported, and the lab refused.
+    const drafts = step.checks.map((check, c): { id: string; title: string; predicate?: LabPredicate; params: unknown } => {
       if (step.checks.findIndex((other) => other.id === check.id) !== c) at(['checks', c, 'id'], `"${check.id}" repeats the id of an earlier check of this step`);
       const predicate = predicates.get(check.predicate);
       if (!predicate) {
         at(['checks', c, 'predicate'], `names no known predicate "${check.predicate}"${suggest(check.predicate, [...predicates.keys()])}`);
-        return { id: check.id, title: check.title, predicate: undefined as never, params: undefined };
+        return { id: check.id, title: check.title, params: undefined };
       }
       const params = predicate.params.safeParse(check.with);
       if (!params.success) for (const issue of params.error.issues) at(['checks', c, 'with', ...issue.path], `${issue.message} (predicate ${predicate.name})`);
@@ -99,18 +100,20 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
       if (step.wrong.findIndex((other) => other.name === attempt.name) !== w) at(['wrong', w, 'name'], `"${attempt.name}" repeats the name of an earlier wrong attempt`);
       let anyFailure = false;
       for (const [checkId, code] of Object.entries(attempt.expect)) {
-        const check = checks.find((k) => k.id === checkId) as Check & { predicate?: LabPredicate };
+        const check = drafts.find((k) => k.id === checkId);
         if (!check) {
-          at(['wrong', w, 'expect', checkId], `names no check of this step (checks: ${checks.map((k) => k.id).join(', ')})`);
+          at(['wrong', w, 'expect', checkId], `names no check of this step (checks: ${drafts.map((k) => k.id).join(', ')})`);
           continue;
         }
         const codes = [...ALWAYS, ...(check.predicate?.codes ?? [])];
-        if (!codes.includes(code)) at(['wrong', w, 'expect', checkId], `"${code}" is not a verdict of ${check.predicate?.name ?? 'its predicate'}; one of: ${codes.join(', ')}`);
+        // An unknown predicate is reported once, at its name; its codes cannot be judged.
+        if (check.predicate && !codes.includes(code)) at(['wrong', w, 'expect', checkId], `"${code}" is not a verdict of ${check.predicate.name}; one of: ${codes.join(', ')}`);
         if (code !== 'pass') anyFailure = true;
       }
       if (!anyFailure) at(['wrong', w, 'expect'], 'expects every check to pass: a wrong attempt must expect at least one check to fail');
     }
     const section = prose.sections[s];
+    const checks: Check[] = drafts.flatMap((d) => (d.predicate ? [{ ...d, predicate: d.predicate }] : []));
     return { id: step.id, title: step.title, goal: section?.goal ?? '', hints: section?.hints ?? [], solution: step.solution, checks, wrong: step.wrong };
   });
   matchSections(data.steps, prose, file, problems);
@@ -159,7 +162,7 @@ function parseLabFile<S extends z.ZodType>(source: string, file: string, schema:
   }
   // Line 1 is the opening `---`: the YAML's line n is the file's line n + 1.
   const lineCounter = new LineCounter();
-  const doc = parseDocument(lines.slice(1, end).join('\n'), { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(lines.slice(1, end).join('\n'), { lineCounter, uniqueKeys: true, prettyErrors: true });
   for (const error of doc.errors) {
     const line = error.linePos?.[0].line;
     problems.push({ file, ...(line ? { line: line + 1 } : {}), message: `is not valid YAML: ${error.message.split('\n')[0]}` });

@@ -201,12 +201,15 @@ export type Delegation = { readonly available: true; readonly how: string } | { 
 export function cgroupDelegation(): Delegation {
   const p = limitsPlan();
   if (p.mechanism === 'rlimit') return { available: false, reason: `the lab world has no cgroup: ${p.why}` };
+  if (p.mechanism === 'cgroup2') {
+    // cgroup v2 moves a process only for a writer of the common ancestor's cgroup.procs
+    // (Documentation/admin-guide/cgroup-v2.rst, "Delegation Containment"): the lab's processes
+    // sit in the world's own cgroup, which is root's, so they could not enter <world>/lab.
+    return { available: false, reason: 'on cgroup v2 the lab\'s processes would have to start inside the delegated cgroup, which nslab does not do yet' };
+  }
   return {
     available: true,
-    how:
-      p.mechanism === 'cgroup2'
-        ? 'LabWorld.delegateCgroup() makes <world>/lab owned by the lab; in the lab: mount -t cgroup2 none /sys/fs/cgroup, then /sys/fs/cgroup/lab is writable'
-        : 'LabWorld.delegateCgroup() makes <world>/lab in each controller owned by the lab; in the lab: mount -t cgroup -o pids none /sys/fs/cgroup/pids (and memory), then .../lab is writable',
+    how: 'world.limits.delegate(world.identity.uid) makes <world>/lab in each controller, owned by the lab; in the lab: mount -t cgroup -o pids none /sys/fs/cgroup/pids (likewise memory, cpu), then /sys/fs/cgroup/pids/lab is writable and lab root can move its own processes into cgroups below it',
   };
 }
 
@@ -342,7 +345,10 @@ export class WorldLimitsHandle {
    * path of the new cgroup as the lab sees it, relative to the root of its cgroup namespace.
    */
   delegate(uid: number): string {
-    if (this.dirs.size === 0) throw new NslabError(`This lab world has no cgroup to delegate: ${this.plan.why}.`);
+    const delegation = cgroupDelegation();
+    if (this.dirs.size === 0 || !delegation.available) {
+      throw new NslabError(`This lab world has no cgroup it can hand to the lab: ${this.dirs.size === 0 ? this.plan.why : (delegation as { reason: string }).reason}.`);
+    }
     for (const dir of this.dirs.values()) {
       const sub = join(dir, 'lab');
       mkdirSync(sub);

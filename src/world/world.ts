@@ -9,7 +9,7 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, createReadStream, existsSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, createReadStream, existsSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
@@ -18,7 +18,7 @@ import { claimedLabIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
 import { listChildren, type FileIdentity } from '../kernel/proc.ts';
 import { findRealPid } from './pids.ts';
-import { isLabProcess, pidNamespaceOf, withLabProcess, type LabProcessOptions } from './lab-process.ts';
+import { isLabProcess, withLabProcess, type LabProcessOptions } from './lab-process.ts';
 import { levelOneInit } from './init-binary.ts';
 import { currentLimits, WorldLimitsHandle, type LimitsPlan, type WorldLimits } from './limits.ts';
 
@@ -88,6 +88,12 @@ export class LabWorld {
     readonly labHostPid: number,
     /** The lab host's pid namespace: what makes a process the lab's (src/world/lab-process.ts). */
     readonly pidNamespace: FileIdentity,
+    /**
+     * An fd of that namespace, held while the world lives: nsfs inode numbers are reused once a
+     * namespace is freed, and an open fd keeps it from being freed, so no later namespace (of
+     * another lab world, say) can take its identity while `owns()` may still be asked.
+     */
+    private readonly pidNamespaceFd: number,
     readonly identity: LabIdentity,
     /** The world's limits: which mechanism, the values, and the limits it ran into (poll()). */
     readonly limits: WorldLimitsHandle,
@@ -98,6 +104,7 @@ export class LabWorld {
     });
     void this.whenExited.then(() => {
       this.exited = true;
+      closeSync(this.pidNamespaceFd);
     });
   }
 
@@ -177,12 +184,12 @@ export class LabWorld {
     const labHost = level1 === undefined ? undefined : listChildren(level1)?.[0];
     // The anchor is our child and level 1 its only child, so these pids cannot have been
     // recycled yet: the lab host's pid namespace read here is the lab's.
-    const pidNamespace = labHost === undefined ? null : pidNamespaceOf(labHost);
-    if (labHost === undefined || pidNamespace === null) {
+    const pinned = labHost === undefined ? null : pinPidNamespace(labHost);
+    if (labHost === undefined || pinned === null) {
       anchor.kill('SIGKILL');
       throw new NslabError('The lab world started but its lab host process could not be found.');
     }
-    return new LabWorld(anchor, anchorPid, labHost, pidNamespace, identity, limits);
+    return new LabWorld(anchor, anchorPid, labHost, pinned.identity, pinned.fd, identity, limits);
   }
 
   get alive(): boolean {
@@ -194,12 +201,12 @@ export class LabWorld {
    * src/world/lab-process.ts): ask before reading a process's /proc or entering it.
    */
   owns(pid: number, options: LabProcessOptions = {}): boolean {
-    return isLabProcess(this.pidNamespace, pid, options);
+    return !this.exited && isLabProcess(this.pidNamespace, pid, options);
   }
 
   /** `read()` about the lab host's init, or null once that pid is no longer it. */
   private withLabHost<T>(read: () => T): T | null {
-    return withLabProcess(this.pidNamespace, this.labHostPid, read, { exactNamespace: true });
+    return this.exited ? null : withLabProcess(this.pidNamespace, this.labHostPid, read, { exactNamespace: true });
   }
 
   /**
@@ -316,6 +323,18 @@ export class LabWorld {
     }
     await this.limits.remove();
   }
+}
+
+/** Opens (and so keeps alive) the pid namespace of `pid`; its fd and identity, or null when gone. */
+function pinPidNamespace(pid: number): { fd: number; identity: FileIdentity } | null {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/ns/pid`, fsConstants.O_RDONLY);
+  } catch {
+    return null;
+  }
+  const st = fstatSync(fd, { bigint: true });
+  return { fd, identity: { dev: st.dev, ino: st.ino } };
 }
 
 /**
