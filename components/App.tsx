@@ -5,7 +5,7 @@ import { LabPanel } from './LabPanel.tsx';
 import { PresenterChecks, PresenterGoal } from './PresenterPanel.tsx';
 import { StageScreen } from './StageScreen.tsx';
 
-/** The whole screen: whatever the navigator has up. */
+/** The whole screen: whatever the navigator has up. Sizes come from the session's layout only. */
 export function App({ navigator }: { navigator: Navigator }) {
   const view = useSyncExternalStore(
     (listener) => navigator.subscribe(listener),
@@ -16,26 +16,27 @@ export function App({ navigator }: { navigator: Navigator }) {
     return <LabList labs={view.labs} progress={view.progress} selected={screen.selected} warning={view.warning} width={columns} />;
   }
   if (screen.kind === 'play') return <StageScreen key="play" session={screen.session} columns={columns} rows={rows} />;
-  const layout = screen.session.view.layout;
+  const lab = screen.lab;
   if (screen.presenter) {
+    const presenter = screen.presenter;
     return (
       <StageScreen
-        key={`present-${screen.lab.lab.id}`}
+        key={`present-${lab.lab.id}`}
         session={screen.session}
         columns={columns}
         rows={rows}
-        header={<PresenterGoal controller={screen.lab} width={layout.width} />}
-        panel={<PresenterChecks controller={screen.lab} presenter={screen.presenter} width={layout.width} />}
+        header={(layout) => <PresenterGoal controller={lab} width={layout.width} />}
+        panel={(layout) => <PresenterChecks controller={lab} presenter={presenter} width={layout.width} />}
       />
     );
   }
   return (
     <StageScreen
-      key={screen.lab.lab.id}
+      key={lab.lab.id}
       session={screen.session}
       columns={columns}
       rows={rows}
-      panel={<LabPanel controller={screen.lab} width={layout.width} height={layout.panelRows} />}
+      panel={(layout, status) => <LabPanel controller={lab} layout={layout} status={status} />}
     />
   );
 }

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { LIST_KEYS } from '../src/keymap.ts';
 import { describeProgress, type Progress } from '../src/labs/progress.ts';
 import type { Lab } from '../src/labs/types.ts';
 
@@ -21,7 +22,7 @@ export function LabList({ labs, progress, selected, warning, width }: LabListPro
         nslab — build a container by hand, in real namespaces
       </Text>
       <Text dimColor>Every lab runs in a throwaway lab world; nothing you type can change this machine.</Text>
-      {warning ? <Text color="yellow">{warning}</Text> : null}
+      {warning ? <Text color="yellow" wrap="wrap">{warning}</Text> : null}
       <Text> </Text>
       {labs.map((lab, i) => {
         const state = describeProgress(progress.labs[lab.id], lab.steps.length);
@@ -40,7 +41,7 @@ export function LabList({ labs, progress, selected, warning, width }: LabListPro
         </Box>
       ) : null}
       <Text> </Text>
-      <Text dimColor>↑/↓ choose · Enter open · p playground · q quit</Text>
+      <Text dimColor wrap="wrap">{LIST_KEYS.map((k) => `${k.label} ${k.does}`).join(' · ')}</Text>
     </Box>
   );
 }

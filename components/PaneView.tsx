@@ -1,8 +1,9 @@
 import { createContext, useContext, useLayoutEffect, useRef } from 'react';
-import { Box, Text, type DOMElement } from 'ink';
+import { Box, type DOMElement } from 'ink';
 import type { Pane } from '../src/term/pane.ts';
 import type { ScreenWriter } from '../src/term/screen-writer.ts';
-import type { NamespaceSummary } from '../src/session/namespace-summary.ts';
+import type { PaneTitle as Title } from '../src/session/pane-title.ts';
+import { PaneTitle } from './PaneTitle.tsx';
 
 /** The writer that draws pane rows onto the screen (components/fullscreen.tsx provides it). */
 export const ScreenWriterContext = createContext<ScreenWriter | null>(null);
@@ -11,7 +12,7 @@ export interface PaneViewProps {
   readonly name: string;
   readonly pane: Pane;
   readonly focused: boolean;
-  readonly title: NamespaceSummary | null;
+  readonly title: Title | null;
   readonly exited: boolean;
   readonly cols: number;
   readonly rows: number;
@@ -33,7 +34,7 @@ function screenPosition(node: DOMElement): { x: number; y: number } {
 }
 
 /**
- * One terminal pane: a title line, then a border around an empty box of the pane's size. Ink
+ * One terminal pane: two title lines, then a border around an empty box of the pane's size. Ink
  * draws the title and the border; the pane's own rows are put into the box by the
  * ScreenWriter, straight from the emulator, only where they changed.
  */
@@ -54,26 +55,6 @@ export function PaneView({ name, pane, focused, title, exited, cols, rows }: Pan
       <Box flexDirection="column" borderStyle={focused ? 'bold' : 'round'} borderColor={focused ? 'cyan' : 'gray'} width={cols + 2} height={rows + 2}>
         <Box ref={inner} width={cols} height={rows} />
       </Box>
-    </Box>
-  );
-}
-
-function PaneTitle({ name, focused, title, exited, width }: { name: string; focused: boolean; title: NamespaceSummary | null; exited: boolean; width: number }) {
-  const own = title ? (title.own.length ? title.own.join(' ') : 'none') : '…';
-  const shared = title ? (title.shared.length ? title.shared.join(' ') : 'none') : '…';
-  return (
-    <Box width={width}>
-      <Text wrap="truncate" bold={focused} color={focused ? 'cyan' : undefined}>
-        {focused ? '▶ ' : '  '}
-        {name}
-        {exited ? ' (exited)' : title ? ` · ${title.command}` : ''}
-      </Text>
-      <Text wrap="truncate" dimColor={!focused}>
-        {'  own: '}
-        <Text color="yellow">{own}</Text>
-        {'  shares with host: '}
-        {shared}
-      </Text>
     </Box>
   );
 }

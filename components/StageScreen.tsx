@@ -1,7 +1,7 @@
 import { useSyncExternalStore, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
-import { MIN_COLUMNS, MIN_ROWS } from '../src/layout.ts';
-import type { Session } from '../src/session/session.ts';
+import { MIN_COLUMNS, MIN_ROWS, PANE_TITLE_ROWS, type Layout } from '../src/layout.ts';
+import type { Session, SessionView } from '../src/session/session.ts';
 import { Footer } from './Footer.tsx';
 import { HelpView } from './HelpView.tsx';
 import { Inspector } from './Inspector.tsx';
@@ -11,10 +11,10 @@ export interface StageScreenProps {
   readonly session: Session;
   readonly columns: number;
   readonly rows: number;
-  /** The lab panel under the panes (labs only). */
-  readonly panel?: ReactNode;
-  /** Above the panes (presenter mode: the goal on top). */
-  readonly header?: ReactNode;
+  /** The lab panel (labs only), drawn at the session's layout. */
+  readonly panel?: (layout: Layout, status: SessionView['status']) => ReactNode;
+  /** Above the panes (presenter mode: the goal on top), drawn at the session's layout. */
+  readonly header?: (layout: Layout) => ReactNode;
 }
 
 /** The host pane and the container pane side by side, the lab panel, the footer. */
@@ -23,36 +23,44 @@ export function StageScreen({ session, columns, rows, panel, header }: StageScre
     (listener) => session.subscribe(listener),
     () => session.view,
   );
+  // Every size below comes from this one layout (src/layout.ts), owned by the session.
   const { layout, stage } = view;
   const inspecting = useSyncExternalStore(
     (listener) => session.inspector.subscribe(listener),
     () => session.inspector.view.mode !== null,
   );
-  const footer = <Footer prefixArmed={view.prefixArmed} notice={view.notice} inLab={panel !== undefined} presenter={header !== undefined} width={layout.width} />;
+  const footer = <Footer prefixArmed={view.prefixArmed} layout={layout} noticeTick={view.noticeTick} />;
 
   if (layout.tooSmall) {
     return (
       <Box flexDirection="column">
-        <Text color="yellow">
+        <Text color="yellow" wrap="wrap">
           This terminal is {columns}×{rows}; nslab needs at least {MIN_COLUMNS}×{MIN_ROWS} to show two shells side by side.
         </Text>
-        <Text>Enlarge the window or make the font smaller; the lab keeps running meanwhile.</Text>
-        {footer}
+        <Text wrap="wrap">Enlarge the window or make the font smaller; the lab keeps running meanwhile. Ctrl-g q quits.</Text>
       </Box>
     );
   }
-  const paneHeight = layout.paneRows + 3;
+  const paneHeight = layout.paneRows + 2 + PANE_TITLE_ROWS;
+  const panelNode = panel?.(layout, view.status) ?? null;
   let body: ReactNode;
   if (view.helpOpen) {
-    body = <HelpView width={layout.width} height={paneHeight} />;
+    body = <HelpView width={layout.width} height={paneHeight} notes={session.hooks.helpNotes?.() ?? []} />;
+  } else if (layout.panelFull && panelNode) {
+    return (
+      <Box flexDirection="column">
+        {panelNode}
+        {footer}
+      </Box>
+    );
   } else if (view.status === 'failed') {
     body = (
       <Box borderStyle="round" borderColor="red" width={layout.width} height={paneHeight} flexDirection="column" paddingX={1}>
         <Text color="red" bold>
           The lab world could not start.
         </Text>
-        <Text>{view.error}</Text>
-        <Text>Ctrl-g r tries again; `nslab doctor` checks the prerequisites.</Text>
+        <Text wrap="wrap">{view.error}</Text>
+        <Text wrap="wrap">Ctrl-g r tries again; `nslab doctor` checks the prerequisites.</Text>
       </Box>
     );
   } else if (!stage) {
@@ -66,7 +74,8 @@ export function StageScreen({ session, columns, rows, panel, header }: StageScre
       <Box>
         {(['host', 'container'] as const).map((id) =>
           inspecting && view.focus !== id ? (
-            <Inspector key={id} inspector={session.inspector} cols={layout.paneCols} rows={layout.paneRows} />
+            // One title row of its own: the rest of the panes' two title rows become its rows.
+            <Inspector key={id} inspector={session.inspector} cols={layout.paneCols} rows={layout.paneRows + PANE_TITLE_ROWS - 1} />
           ) : (
           <PaneView
             key={id}
@@ -85,9 +94,9 @@ export function StageScreen({ session, columns, rows, panel, header }: StageScre
   }
   return (
     <Box flexDirection="column">
-      {header}
+      {header?.(layout)}
       {body}
-      {panel}
+      {panelNode}
       {footer}
     </Box>
   );

@@ -14,8 +14,13 @@ import { render } from 'ink';
 import { ScreenWriter } from '../src/term/screen-writer.ts';
 import { ScreenWriterContext } from './PaneView.tsx';
 
-const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
-const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?25h\x1b[?1049l';
+/**
+ * Autowrap (DECAWM) off while nslab draws: a row written for a wider terminal than the one
+ * that just resized (a frame in flight during a resize) then stops at the last column instead
+ * of wrapping onto the next row and, at the bottom, scrolling the whole screen up.
+ */
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[?7l\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[0m\x1b[?7h\x1b[?25h\x1b[?1049l';
 
 /**
  * What Ink takes for its stdout: sized like the terminal, each write one whole frame (debug
@@ -95,9 +100,11 @@ export function runFullscreen(element: ReactElement, options: FullscreenOptions)
   const onData = (chunk: string) => options.onInput(chunk);
   stdin.on('data', onData);
   stdin.resume();
+  // The session's layout first (the views re-render at the new size), then the screen: no
+  // frame of the old size is drawn on the new screen.
   const onResize = () => {
-    screen.resize(stdout.columns ?? 80, stdout.rows ?? 24);
     options.onResize(stdout.columns ?? 80, stdout.rows ?? 24);
+    screen.resize(stdout.columns ?? 80, stdout.rows ?? 24);
   };
   stdout.on('resize', onResize);
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];

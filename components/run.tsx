@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly recorder?: CastRecorder;
   /** Labs refused at load (file, step and field), shown in the lab list. */
   readonly labProblems?: string | null;
+  /** Said on the first screen (what a rootfs import did). */
+  readonly notice?: string | null;
 }
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
@@ -37,7 +39,7 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     markStep(event);
     log.append(event);
   };
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null);
+  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
   const untap = recorder ? tapStdout(process.stdout, (data) => recorder.output(data)) : () => {};
   // Registered before the screen's own resize handler: the "r" event precedes the redraw.
   const onResize = () => recorder?.resize(process.stdout.columns ?? 80, process.stdout.rows ?? 24);

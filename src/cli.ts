@@ -4,8 +4,10 @@
  * and `verify`, prints and exits.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NslabError } from './errors.ts';
+import { PACKAGE_ROOT } from './paths.ts';
 import { printable } from './printable.ts';
 import { unavailableBecause } from './labs/requirements.ts';
 import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
@@ -71,9 +73,37 @@ function problemNotice(problems: readonly string[]): string | null {
 }
 const importRootfs = async (path: string) => (await import('./rootfs/import.ts')).importRootfs(path);
 
-async function containerImage(rootfs: string | undefined): Promise<string> {
-  const image = rootfs ? await importRootfs(rootfs) : await ensureHostRootfs();
-  return image.tarPath;
+/** The container image's tar, and for an imported one what the import did (devices skipped, setuid bits cleared). */
+async function containerImage(rootfs: string | undefined): Promise<{ tar: string; summary: string | null }> {
+  if (!rootfs) return { tar: (await ensureHostRootfs()).tarPath, summary: null };
+  const image = await importRootfs(rootfs);
+  // On the terminal's main screen, so it is still there after the full-screen UI has gone.
+  process.stderr.write(`nslab: ${printable(image.description)}\n`);
+  return { tar: image.tarPath, summary: image.description };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * --rootfs given before or after the subcommand. The program has a --rootfs of its own (for
+ * `nslab <lab-id> --rootfs X`), and commander gives it every --rootfs on the line, also the
+ * one after `play`: the subcommand reads the program's value too.
+ */
+const rootfsOf = (command: Command): string | undefined => (command.optsWithGlobals() as { rootfs?: string }).rootfs;
+
+/**
+ * TERM=dumb (Emacs shell buffers, some CI logs) cannot move the cursor: Ink's frames would
+ * arrive as garbage, so refuse with the reason.
+ */
+function checkTerminalKind(): void {
+  if (process.env.TERM === 'dumb') {
+    throw new NslabError(
+      'This terminal is TERM=dumb: it cannot move the cursor, and nslab draws two shells side by side.',
+      'Run nslab in a terminal emulator (xterm, GNOME Terminal, tmux, ...). `nslab list`, `nslab verify` and `nslab doctor` print plain text and work anywhere.',
+    );
+  }
 }
 
 function positiveInteger(value: string): number {
@@ -92,9 +122,10 @@ function terminalSize() {
  * the world starts in its own processes but needs this process's attention at a few points,
  * and importing Ink (about a quarter of a second of work) would keep it waiting.
  */
-async function prepareInteractive(rootfs: string | undefined): Promise<string> {
+async function prepareInteractive(rootfs: string | undefined): Promise<{ tar: string; summary: string | null }> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
+  checkTerminalKind();
   if (!interactive) {
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
@@ -132,7 +163,7 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  */
 function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number): Promise<Stage> {
   const { columns, rows } = terminalSize();
-  const { paneCols, paneRows } = computeLayout(columns, rows, withLabPanel);
+  const { paneCols, paneRows } = computeLayout({ columns, rows, inLab: withLabPanel !== false, fixedPanelRows: typeof withLabPanel === 'number' ? withLabPanel : undefined });
   const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
   stage.catch(() => {}); // the session awaits it and shows the failure
   return stage;
@@ -146,6 +177,7 @@ function unknownLab(id: string, labs: readonly Lab[], problems: readonly string[
 export function buildProgram(): Command {
   const program = new Command('nslab')
     .description('Learn how Linux containers work by building one by hand, inside real namespaces.')
+    .version(packageVersion(), '-V, --version', "print nslab's version")
     .argument('[lab-id]', 'open this lab (default: the lab list)')
     .addOption(rootfsOption())
     .addOption(labsOption())
@@ -160,15 +192,16 @@ export function buildProgram(): Command {
   const catalog = () => loadCatalog(program.opts<LabsOptions>());
   program
     .action(async (labId: string | undefined, options: { rootfs?: string; record?: string } & LabsOptions) => {
-      const tar = await prepareInteractive(options.rootfs);
-      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
+      // The lab id is checked first: a typo must not wait for (or cause) a rootfs import.
       const { labs, problems } = await catalog();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
+      const { tar, summary } = await prepareInteractive(options.rootfs);
+      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
       if (start.kind === 'lab') await start.stage?.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems) });
+      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems), notice: summary });
     });
 
   program
@@ -176,8 +209,8 @@ export function buildProgram(): Command {
     .description('the free playground: a host shell and a container shell side by side')
     .addOption(rootfsOption())
     .addOption(recordOption())
-    .action(async (options: { rootfs?: string; record?: string }) => {
-      const tar = await prepareInteractive(options.rootfs);
+    .action(async (options: { rootfs?: string; record?: string }, command: Command) => {
+      const { tar, summary } = await prepareInteractive(rootfsOf(command));
       const recorder = await openRecorder(options.record, 'nslab play');
       const stage = openEarly(PLAYGROUND, tar, false);
       // Let the stage open first: its shells then start in their own processes while Ink loads.
@@ -188,7 +221,7 @@ export function buildProgram(): Command {
         async () => (await catalog()).labs,
         async () => (await catalog()).labs,
       );
-      await runApp(labs, tar, { kind: 'play', stage }, { recorder });
+      await runApp(labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
     });
 
   program
@@ -198,7 +231,7 @@ export function buildProgram(): Command {
     .option('--step <n>', 'start at this step (a fresh world, the earlier steps replayed)', (v) => Number(v))
     .addOption(rootfsOption())
     .addOption(recordOption())
-    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string }) => {
+    .action(async (labId: string, options: { step?: number; rootfs?: string; record?: string }, command: Command) => {
       // A wrong lab or step is said before the terminal and the machine are checked.
       const { labs, problems } = await catalog();
       const lab = labs.find((l) => l.id === labId);
@@ -207,13 +240,13 @@ export function buildProgram(): Command {
       if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
         throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`, `Example: nslab present ${lab.id} --step 2`);
       }
-      const tar = await prepareInteractive(options.rootfs);
+      const { tar, summary } = await prepareInteractive(rootfsOf(command));
       const recorder = await openRecorder(options.record, `nslab present ${labId}`);
       const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
       const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
       await stage.catch(() => {});
       const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder });
+      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder, notice: summary });
     });
 
   program
@@ -251,7 +284,7 @@ export function buildProgram(): Command {
     .option('--junit <file>', 'also write a JUnit XML report to this file')
     .addOption(new Option('--jobs <n>', 'lab worlds at a time (default: two per CPU, at most 8)').argParser(positiveInteger))
     .addOption(rootfsOption())
-    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string }) => {
+    .action(async (labIds: string[], options: { all?: boolean; json?: boolean; junit?: string; jobs?: number; rootfs?: string }, command: Command) => {
       if (labIds.length === 0 && !options.all && !program.opts<LabsOptions>().labs?.length) {
         throw new NslabError('Say which labs to verify: lab ids, --all, or --labs DIR.', 'Example: nslab verify pivot-root');
       }
@@ -262,7 +295,7 @@ export function buildProgram(): Command {
       // A lab that did not load is a failed verification (of the directories asked about).
       const relevant = options.all || labIds.length === 0 ? problems : [];
       for (const problem of relevant) if (!options.json) process.stdout.write(`FAIL ${problem}\n`);
-      const tar = await containerImage(options.rootfs);
+      const { tar } = await containerImage(rootfsOf(command));
       const { formatReport, junitReport, reportDocument, verifyLabs } = await import('./labs/verify.ts');
       const reports = await verifyLabs(chosen, tar, {
         ...(options.jobs ? { jobs: options.jobs } : {}),
@@ -282,7 +315,7 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON document, a finding per requirement')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
     .addOption(rootfsOption())
-    .action(async (scriptPath: string, options: { json?: boolean; junit?: string; rootfs?: string }) => {
+    .action(async (scriptPath: string, options: { json?: boolean; junit?: string }, command: Command) => {
       let script: Buffer;
       try {
         script = readFileSync(scriptPath);
@@ -294,7 +327,7 @@ export function buildProgram(): Command {
       const { CAPSTONE_ID, grade, gradeDocument, gradeJunit, gradeText } = await import('./labs/grade.ts');
       const lab = labs.find((l) => l.id === CAPSTONE_ID);
       if (!lab) throw unknownLab(CAPSTONE_ID, labs, problems);
-      const result = await grade(lab, script, await containerImage(options.rootfs));
+      const result = await grade(lab, script, (await containerImage(rootfsOf(command))).tar);
       process.stdout.write(options.json ? JSON.stringify(gradeDocument(scriptPath, result), null, 2) + '\n' : gradeText(result) + '\n');
       if (options.junit) writeFileSync(options.junit, gradeJunit(scriptPath, result));
       process.exitCode = result.ok ? 0 : 1;

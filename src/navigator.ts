@@ -29,6 +29,8 @@ export interface NavigatorView {
 export class Navigator {
   private state: NavigatorView;
   private listeners = new Set<() => void>();
+  /** Said by the first lab or playground opened (the list shows it as its warning). */
+  private startNotice: string | null;
   onQuit: () => void = () => {};
 
   constructor(
@@ -40,9 +42,11 @@ export class Navigator {
     private readonly events: (event: EventBody) => void = () => {},
     /** Lab files that were refused, said on the lab list (the other labs are there). */
     labProblems: string | null = null,
+    options: { notice?: string | null } = {},
   ) {
     const { progress, warning } = this.loadProgress();
-    const warnings = [labProblems, warning].filter(Boolean).join('\n') || null;
+    this.startNotice = options.notice ?? null;
+    const warnings = [labProblems, warning, this.startNotice].filter(Boolean).join('\n') || null;
     this.state = { screen: { kind: 'list', selected: 0 }, labs, progress, warning: warnings, ...size, frame: 0 };
     const resume = labs.findIndex((lab) => progress.labs[lab.id] && !progress.labs[lab.id]!.done);
     if (resume > 0) this.state = { ...this.state, screen: { kind: 'list', selected: resume } };
@@ -127,6 +131,8 @@ export class Navigator {
     const session = new Session({ spec: PLAYGROUND, rootfsTar: this.rootfsTar, columns: this.state.columns, rows: this.state.rows, withLabPanel });
     session.onQuit = () => this.onQuit();
     session.onList = () => this.go(this.openList());
+    if (this.startNotice) session.setNotice(this.startNotice);
+    this.startNotice = null;
     return session;
   }
 

@@ -110,6 +110,38 @@ describe('nslab command line', () => {
     expect(noTty.stderr).toContain('nslab needs an interactive terminal.');
   });
 
+  it('--version and -V print the version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await nslab([flag]);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout).toBe(`${version}\n`);
+    }
+  });
+
+  it('reports an unknown lab id before anything else: no terminal, no rootfs needed', async () => {
+    const result = await nslab(['no-such-lab', '--rootfs', '/nonexistent/rootfs.tar']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('nslab: There is no lab "no-such-lab".');
+    expect(result.stderr).not.toContain('Cannot import');
+    expect(result.stderr).not.toContain('interactive terminal');
+  });
+
+  it('honours --rootfs after the subcommand (verify), and before it', async () => {
+    for (const args of [['verify', 'pivot-root', '--rootfs', '/nonexistent/rootfs.tar'], ['--rootfs', '/nonexistent/rootfs.tar', 'verify', 'pivot-root']]) {
+      const result = await nslab(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toContain('Cannot import /nonexistent/rootfs.tar: no such file or directory');
+    }
+  });
+
+  it('refuses TERM=dumb with the reason and what works instead', async () => {
+    const result = await nslab(['play'], { TERM: 'dumb' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('TERM=dumb: it cannot move the cursor');
+    expect(result.stderr).toContain('`nslab list`');
+  });
+
   it('names a missing prerequisite with the same sentence for every command that needs it', async () => {
     // A PATH without util-linux: unshare, nsenter and setpriv cannot be found.
     const env = { PATH: '/nonexistent' };

@@ -39,9 +39,9 @@ it('opens the lab list, and the lab from it', async () => {
 
 it('shows a failing check with what it expected and found, a hint, and the solution after a confirm', async () => {
   await app.waitFor((s) => s.includes('✗'), 'a red check on the starting state');
-  await app.waitFor((s) => /✗ .*\n.*found .* — expected /.test(s), 'what the kernel shows and what the step expects');
+  await app.waitFor((s) => /✗ .*\n.*found: .*\n(.*\n)*.*expected: /.test(s), 'what the kernel shows and what the step expects');
   app.type('\x07h');
-  await app.waitFor((s) => s.includes(`Hint: ${pivotRoot.steps[0]!.hints[0]!.slice(0, 40)}`), 'the first hint');
+  await app.waitFor((s) => s.includes(`Hint 1: ${pivotRoot.steps[0]!.hints[0]!.slice(0, 40)}`), 'the first hint');
   app.type('\x07s');
   await app.waitFor((s) => s.includes('Show the solution? Ctrl-g s again'), 'the confirm');
   app.type('\x07s');

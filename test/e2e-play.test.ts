@@ -42,9 +42,11 @@ it('types into the focused pane: hostname says container, then host after Ctrl-g
 
 it('shows the foreground process\'s namespaces in the pane title', async () => {
   app.type('unshare --uts sh\r');
-  await app.waitFor(() => /▶ host · sh\s+own: uts/.test(app.half('left')), 'title: own uts');
+  await app.waitFor(() => /▶ host · sh · root: lab host's \/\s+own: uts · shared: /.test(app.half('left')), 'title: own uts');
   app.type('exit\r');
-  await app.waitFor(() => /▶ host · bash\s+own: none/.test(app.half('left')), 'title back to bash');
+  await app.waitFor(() => /▶ host · bash · root: lab host's \/\s+own: none/.test(app.half('left')), 'title back to bash');
+  // The container's title says where its root is, read from the kernel (the playground pivots).
+  expect(app.half('right')).toMatch(/container · bash · root: \$ROOTFS \(pivot_root\)\s+own: mnt pid net uts ipc/);
 });
 
 it('passes keys through byte for byte: arrows, F-keys, Alt, Ctrl-C', async () => {
@@ -79,13 +81,14 @@ it('resizes both panes and their PTYs with the outer terminal', async () => {
   // The resize is debounced; wait for the frame drawn at the new size (68 + 2 border columns).
   await app.waitFor((s) => /^[┏╭][━─]{68}[┓╮][┏╭]/m.test(s), 'panes redrawn at the new size');
   // Nothing of the taller, wider frame may stay behind: exactly one title line.
-  expect(app.screen().split('\n').filter((l) => l.includes('shares with host')).length).toBe(1);
+  expect(app.screen().split('\n').filter((l) => l.includes('· root: ')).length).toBe(1);
   app.type('clear; stty size\r');
-  // 140 columns: two panes of 140/2 - 2 = 68; 40 rows: minus the title line, two borders, the footer and a spare row: 35.
-  await app.waitFor(() => /[┃│]35 68\s/.test(app.half('left')), 'stty size 35 68 in the host pane');
+  // 140 columns: two panes of 140/2 - 2 = 68; 40 rows: minus two title lines, two borders,
+  // the footer (keys and two notice rows) and a spare row: 32.
+  await app.waitFor(() => /[┃│]32 68\s/.test(app.half('left')), 'stty size 32 68 in the host pane');
   app.type('\x07\t');
   app.type('clear; stty size\r');
-  await app.waitFor(() => /[┃│]35 68\s/.test(app.half('right')), 'stty size 35 68 in the container pane');
+  await app.waitFor(() => /[┃│]32 68\s/.test(app.half('right')), 'stty size 32 68 in the container pane');
   app.type('\x07\t');
 });
 

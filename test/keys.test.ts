@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KEYMAP } from '../src/keymap.ts';
 import { type KeyAction, PASTE_IDLE_MS, PREFIX, PrefixKeyMachine, encodeForPane } from '../src/term/keys.ts';
 
 const pane = (data: string): KeyAction => ({ kind: 'pane', data });
@@ -25,14 +26,35 @@ describe('PrefixKeyMachine: bindings', () => {
     ['s', 'solution'],
     ['r', 'reset'],
     ['l', 'list'],
+    ['f', 'panel-full'],
+    ['\x1b[B', 'panel-down'],
+    ['\x1bOA', 'panel-up'],
   ])('Ctrl-g %j -> %s', (key, command) => {
     const m = new PrefixKeyMachine();
-    expect(m.feed(PREFIX + key)).toEqual([cmd(command, key)]);
+    expect(m.feed('\x07' + key)).toEqual([cmd(command, key)]);
     expect(m.armed).toBe(false);
   });
 
-  it('uses Ctrl-g as the prefix', () => {
-    expect(PREFIX).toBe('\x07');
+  it('every key of the keymap gives its command (the help and the footer cannot promise a dead key)', () => {
+    for (const binding of KEYMAP) {
+      if (binding.command === 'literal-prefix') continue;
+      for (const key of binding.keys) expect(new PrefixKeyMachine().feed(PREFIX + key), binding.label).toEqual([cmd(binding.command, key)]);
+    }
+  });
+
+  it('arms on the byte a terminal sends for Ctrl+G (BEL, 0x07), and on nothing else', () => {
+    // What the footer and help call "Ctrl-g" must be what the key sends: Ctrl+letter is the
+    // letter's code & 0x1f ('G' 0x47 -> 0x07). A different prefix byte fails here.
+    const ctrlG = String.fromCharCode('G'.charCodeAt(0) & 0x1f);
+    const m = new PrefixKeyMachine();
+    expect(m.feed(ctrlG)).toEqual([]);
+    expect(m.armed).toBe(true);
+    expect(m.feed('q')).toEqual([cmd('quit', 'q')]);
+    for (const other of ['\x01', '\x02', '\x1d', '\x00']) {
+      const n = new PrefixKeyMachine();
+      expect(n.feed(other + 'q')).toEqual([pane(other + 'q')]);
+      expect(n.armed).toBe(false);
+    }
   });
 
   it('Ctrl-g Ctrl-g sends one literal Ctrl-g to the pane', () => {
@@ -52,8 +74,8 @@ describe('PrefixKeyMachine: bindings', () => {
   });
 
   it.each([
-    ['arrow (CSI)', '\x1b[A'],
-    ['arrow (SS3)', '\x1bOA'],
+    ['arrow (CSI)', '\x1b[C'],
+    ['arrow (SS3)', '\x1bOC'],
     ['modified arrow', '\x1b[1;5C'],
     ['F5', '\x1b[15~'],
     ['Alt-q', '\x1bq'],
@@ -158,14 +180,14 @@ describe('PrefixKeyMachine: chunk boundaries', () => {
   });
 
   it('commands are found wherever the stream is split', () => {
-    const stream = `a\x07qb${PASTE_START}\x07q${PASTE_END}\x07\x1b[Bc`;
+    const stream = `a\x07qb${PASTE_START}\x07q${PASTE_END}\x07\x1b[Cc`;
     // Cutting right after "\x07\x1b" makes a lone Esc key (tested above), so skip that cut.
     const afterLoneEsc = stream.lastIndexOf('\x1b') + 1;
     for (let cut = 0; cut <= stream.length; cut++) {
       if (cut === afterLoneEsc) continue;
       const actions = feedAll(new PrefixKeyMachine(), stream.slice(0, cut), stream.slice(cut));
       const commands = actions.filter((a) => a.kind === 'command');
-      expect(commands).toEqual([cmd('quit', 'q'), cmd('unknown', '\x1b[B')]);
+      expect(commands).toEqual([cmd('quit', 'q'), cmd('unknown', '\x1b[C')]);
       expect(paneData(actions)).toBe(`ab${PASTE_START}\x07q${PASTE_END}c`);
     }
   });

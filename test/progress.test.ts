@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,10 +25,21 @@ describe('progress', () => {
     expect(describeProgress(undefined, 4)).toBe('new');
   });
 
-  it('writes atomically: no temp file is left behind', () => {
+  it('writes atomically: a new file renamed over the old one, no temp file left behind', () => {
     const s = store();
     s.update('a', { step: 1, done: false });
-    expect(readdirSync(s.dir)).toEqual(['progress.json']);
+    const before = readFileSync(s.file, 'utf8');
+    // A second name for the old file: an in-place write (open O_TRUNC + write, what
+    // writeFileSync does) would change what it holds, and a crash halfway would leave a
+    // truncated progress file; rename(2) replaces the directory entry and leaves it whole.
+    const oldCopy = join(s.dir, 'old-progress');
+    linkSync(s.file, oldCopy);
+    const oldInode = statSync(s.file).ino;
+    s.update('a', { step: 2, done: false });
+    expect(readFileSync(oldCopy, 'utf8')).toBe(before);
+    expect(statSync(s.file).ino).not.toBe(oldInode);
+    expect(s.load().progress.labs['a']).toMatchObject({ step: 2 });
+    expect(readdirSync(s.dir).sort()).toEqual(['old-progress', 'progress.json']);
   });
 
   it('keeps a corrupt file aside and reports it, never silently losing it', () => {

@@ -28,7 +28,7 @@ import { list } from 'tar';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NslabError } from '../src/errors.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
-import { importRootfs } from '../src/rootfs/import.ts';
+import { IMPORTS_KEPT, importRootfs } from '../src/rootfs/import.ts';
 
 type Spec =
   | { name: string; type: 'file'; data?: string; mode?: number }
@@ -334,6 +334,31 @@ describe('importRootfs: hostile archives are refused, nothing written outside', 
   });
 });
 
+describe('importRootfs: the cache keeps the recent imports only', () => {
+  it('prunes imported images like host ones, keeping the one in use and the last few used', async () => {
+    const images = [];
+    const inputsMade: string[] = [];
+    for (let i = 0; i < IMPORTS_KEPT + 3; i++) {
+      inputsMade.push(makeTar([...goodSpec(), { name: `./etc/n${i}`, type: 'file', data: `${i}` }]));
+      images.push(await importRootfs(inputsMade[i]!, { cacheDir }));
+      await new Promise((r) => setTimeout(r, 20)); // distinct mtimes
+    }
+    const tars = () => readdirSync(cacheDir).filter((n) => n.startsWith('rootfs-import-') && n.endsWith('.tar')).sort();
+    const sidecars = () => readdirSync(cacheDir).filter((n) => n.startsWith('rootfs-import-') && n.endsWith('.json')).sort();
+    const name = (image: { tarPath: string }) => image.tarPath.slice(cacheDir.length + 1);
+    expect(tars()).toEqual(images.slice(-(IMPORTS_KEPT + 1)).map(name).sort());
+    expect(sidecars()).toEqual(tars().map((t) => t.replace(/\.tar$/, '.json')));
+    // Using the oldest kept one again makes it recent: the next import prunes the one after it.
+    const oldestKept = images.length - IMPORTS_KEPT - 1;
+    await importRootfs(inputsMade[oldestKept]!, { cacheDir });
+    await new Promise((r) => setTimeout(r, 20));
+    await importRootfs(makeTar([...goodSpec(), { name: './etc/new', type: 'file', data: 'new' }]), { cacheDir });
+    expect(tars()).toContain(name(images[oldestKept]!));
+    expect(tars()).not.toContain(name(images[oldestKept + 1]!));
+    expect(tars().length).toBe(IMPORTS_KEPT + 1);
+  });
+});
+
 describe('importRootfs: broken inputs get a clear error and leave nothing', () => {
   it('a missing path', async () => {
     await expectRefused(join(inputs, 'does-not-exist.tar'), /no such file or directory/);
@@ -347,6 +372,20 @@ describe('importRootfs: broken inputs get a clear error and leave nothing', () =
     writeFileSync(zeros, Buffer.alloc(10240));
     await expectRefused(zeros, /archive is empty/);
     await expectRefused(makeTar([]), /archive is empty/);
+  });
+
+  it('a GNU sparse archive is not called empty: it says what it holds', async () => {
+    // GNU tar --sparse writes type 'S' entries, which node-tar does not unpack.
+    const dir = join(inputs, `sparse-${++counter}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'big'), '');
+    execFileSync('truncate', ['-s', '1M', join(dir, 'big')]);
+    writeFileSync(join(dir, 'big'), 'x', { flag: 'a' });
+    const input = join(inputs, `sparse-${counter}.tar`);
+    execFileSync('tar', ['--sparse', '--format=gnu', '-cf', input, '-C', dir, 'big']);
+    rmSync(dir, { recursive: true });
+    const e = await expectRefused(input, /holds 1 entry, none of a type nslab extracts \(GNU sparse files/);
+    expect(e.message).not.toMatch(/empty/);
   });
 
   it('random bytes', async () => {

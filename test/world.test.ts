@@ -73,8 +73,12 @@ describe('lab world', () => {
     else expect(realUid).toBe(process.getuid!());
     expect(realUid).not.toBe(0);
     // ...so the real machine's sysctls stay closed to it.
-    const sysctl = await world.exec('echo 1 > /proc/sys/kernel/printk_ratelimit');
+    // The file is there (a misspelt path would also fail, with ENOENT), its value is what it
+    // was, and the write is refused for lack of permission, not for any other reason.
+    const sysctl = await world.exec('f=/proc/sys/kernel/printk_ratelimit; test -f "$f" && cat "$f"; echo 0 > "$f"');
+    expect(sysctl.stdout).toBe(readFileSync('/proc/sys/kernel/printk_ratelimit', 'utf8'));
     expect(sysctl.code).not.toBe(0);
+    expect(sysctl.stderr).toMatch(/Permission denied/);
   });
 
   it('extracted the container rootfs', async () => {

@@ -1,6 +1,7 @@
 /** Running a step's checks, and typing a step's reference solution into the panes. */
 import { printable } from '../printable.ts';
 import type { Pane } from '../term/pane.ts';
+import { atPrompt } from '../term/prompt.ts';
 import type { Stage } from '../world/stage.ts';
 import { LIBRARY, type KernelView, type Library, type Verdict } from './library.ts';
 import type { Check, SolutionLine } from './types.ts';
@@ -96,16 +97,7 @@ async function evaluate(check: Check, sources: { view(): KernelView }, library: 
 
 const SETTLE_TIMEOUT_MS = 5_000;
 
-/**
- * Whether the cursor sits right after a shell prompt: the line up to the cursor ends in "# ",
- * "$ " or "> " (bash's and sh's prompts for root and users). Quiet alone is not enough: the
- * echo of a command goes quiet before a slow command has answered.
- */
-export function atPrompt(pane: Pane): boolean {
-  const buffer = pane.term.buffer.active;
-  const line = buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true, 0, buffer.cursorX) ?? '';
-  return /[#$>] $/.test(line);
-}
+export { atPrompt } from '../term/prompt.ts';
 
 /**
  * Types one command into a pane as a student would, then waits until the pane has answered:

@@ -5,7 +5,7 @@
  * `nslab-rootfs-*` work tree, which the next run removes once it is an hour old.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { PrivateDir, type DirPurpose } from '../private-dir.ts';
@@ -128,14 +128,39 @@ export async function commitImage(
   }
 }
 
-/** Removes cached images of `kind` other than `keep` (host images go stale after every upgrade). */
-export async function pruneImages(cacheDir: string, kind: ImageKind, keep: string): Promise<void> {
+/**
+ * Removes cached images of `kind` other than `keep`, but for the `recent` most recently used
+ * others (host images go stale after every upgrade: none kept; imported ones are the user's
+ * choice, so the last few stay and switching between two costs no re-import).
+ */
+export async function pruneImages(cacheDir: string, kind: ImageKind, keep: string, recent = 0): Promise<void> {
   const keepBase = `rootfs-${kind}-${keep.slice(0, 16)}.`;
+  const others: { base: string; used: number }[] = [];
   for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
-    if (!name.startsWith(`rootfs-${kind}-`) || name.startsWith(keepBase)) continue;
-    if (!name.endsWith('.tar') && !name.endsWith('.json')) continue;
-    await rm(join(cacheDir, name), { force: true }).catch(() => {});
+    if (!name.startsWith(`rootfs-${kind}-`) || name.startsWith(keepBase) || !name.endsWith('.tar')) continue;
+    const base = name.slice(0, -'.tar'.length);
+    const used = (await stat(join(cacheDir, `${base}.json`)).catch(() => null))?.mtimeMs ?? 0;
+    others.push({ base, used });
   }
+  // Sidecars without their tar (a crash between the two renames) go too.
+  for (const name of await readdir(cacheDir).catch(() => [] as string[])) {
+    if (name.startsWith(`rootfs-${kind}-`) && name.endsWith('.json') && !name.startsWith(keepBase) && !others.some((o) => `${o.base}.json` === name)) {
+      await rm(join(cacheDir, name), { force: true }).catch(() => {});
+    }
+  }
+  others.sort((a, b) => b.used - a.used);
+  for (const { base } of others.slice(recent)) {
+    for (const ext of ['.tar', '.json']) await rm(join(cacheDir, base + ext), { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Marks a cached image as just used (its sidecar's mtime; the tar itself stays untouched), so
+ * pruning keeps it among the recent ones.
+ */
+export async function touchImage(image: RootfsImage): Promise<void> {
+  const now = new Date();
+  await utimes(image.tarPath.replace(/\.tar$/, '.json'), now, now).catch(() => {});
 }
 
 /** Human-readable size: "14.2 MB" (10^6 bytes, like df -H and most download pages). */

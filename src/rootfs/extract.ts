@@ -93,7 +93,11 @@ export async function extractArchive(file: string, tree: SafeTree): Promise<numb
     fail(new BadArchiveError(describeTarProblem((err as { code?: string }).code ?? '', err.message, entries))),
   );
   parser.on('ignoredEntry', (entry: ReadEntry) => {
-    if (!entry.meta) tree.stats.unsupported++;
+    // An entry node-tar does not unpack (a GNU sparse file, say) is still an entry: an
+    // archive of only those is not "empty", and the caller says what it holds instead.
+    if (entry.meta) return;
+    entries++;
+    tree.stats.unsupported++;
   });
   parser.on('entry', (entry: ReadEntry) => {
     if (failure) {

@@ -16,8 +16,10 @@ import {
   formatMB,
   makeWorkTree,
   prepareCacheDir,
+  pruneImages,
   readCached,
   removeWorkTree,
+  touchImage,
   type RootfsImage,
 } from './cache.ts';
 import { BadArchiveError, copyDirectory, extractArchive, sniffArchive } from './extract.ts';
@@ -96,6 +98,9 @@ function toNslabError(err: unknown, input: string): NslabError {
   return new NslabError(`Cannot import ${input}: ${e?.message ?? String(err)}.`, IMPORT_HINT);
 }
 
+/** Imported images kept besides the one in use: the most recently used ones. */
+export const IMPORTS_KEPT = 2;
+
 /** Imports `path` (directory, tar or gzip'd tar) into the cache; reuses it when unchanged. */
 export async function importRootfs(path: string, opts: { cacheDir?: string } = {}): Promise<RootfsImage> {
   const input = resolve(path);
@@ -133,7 +138,11 @@ export async function importRootfs(path: string, opts: { cacheDir?: string } = {
     throw toNslabError(err, path);
   }
   const cached = await readCached(cacheDir, 'import', key);
-  if (cached) return cached;
+  if (cached) {
+    await touchImage(cached);
+    await pruneImages(cacheDir, 'import', key, IMPORTS_KEPT);
+    return cached;
+  }
 
   const work = await makeWorkTree(cacheDir);
   const tree = new SafeTree(work);
@@ -149,14 +158,22 @@ export async function importRootfs(path: string, opts: { cacheDir?: string } = {
     }
     tree.finish();
     if (entries === 0) throw new BadArchiveError(isDir ? 'the directory is empty' : 'the archive is empty (it has no entries)');
+    const s = tree.stats;
+    if (s.unsupported > 0 && s.files + s.dirs + s.symlinks + s.hardlinks === 0) {
+      throw new BadArchiveError(
+        `it holds ${plural(s.unsupported, 'entry', 'entries')}, none of a type nslab extracts (GNU sparse files, say: re-create it without --sparse)`,
+      );
+    }
     const sh = tree.resolveInside('/bin/sh');
     const shSt = sh ? lstatSync(sh, { throwIfNoEntry: false }) : undefined;
     if (!shSt) throw new BadArchiveError('there is no /bin/sh in it, and a container needs a shell there');
     if (!shSt.isFile() || (shSt.mode & 0o111) === 0) throw new BadArchiveError('its /bin/sh is not an executable file');
     const added = tree.addMountPoints();
-    return await commitImage(work, cacheDir, 'import', key, (bytes) => describeImport(input, format, tree.stats, added, bytes), {
+    const image = await commitImage(work, cacheDir, 'import', key, (bytes) => describeImport(input, format, tree.stats, added, bytes), {
       modeOf: tree.modeOf,
     });
+    await pruneImages(cacheDir, 'import', key, IMPORTS_KEPT);
+    return image;
   } catch (err) {
     throw toNslabError(err, path);
   } finally {

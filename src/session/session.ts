@@ -3,17 +3,18 @@
  * prefix machine and the pane titles, and tells the view when to draw. No React here; the
  * Ink views subscribe and read `view`.
  */
-import { computeLayout, type Layout } from '../layout.ts';
+import { NOTICE_ROWS, computeLayout, type Layout, type LayoutInput } from '../layout.ts';
 import { printable } from '../printable.ts';
 import { PrefixKeyMachine, encodeForPane, type KeyCommand } from '../term/keys.ts';
 import { Stage, type StageSpec } from '../world/stage.ts';
-import { summarizeNamespaces, type NamespaceSummary } from './namespace-summary.ts';
+import { paneTitle, type PaneTitle } from './pane-title.ts';
 import { Inspector, type InspectorTarget } from '../inspect/inspector.ts';
 
 export type PaneId = 'host' | 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
-const RESIZE_DEBOUNCE_MS = 60;
+/** A notice longer than its rows shows its next rows after this long. */
+const NOTICE_SCROLL_MS = 4_000;
 /** Keys that only edit the line at a prompt: printable characters and backspace. */
 const PLAIN_TEXT = /^[\x20-\x7e\x7f\b]+$/;
 
@@ -23,12 +24,16 @@ export interface SessionView {
   readonly focus: PaneId;
   readonly helpOpen: boolean;
   readonly prefixArmed: boolean;
-  readonly titles: Readonly<Record<PaneId, NamespaceSummary | null>>;
+  readonly titles: Readonly<Record<PaneId, PaneTitle | null>>;
   readonly exited: Readonly<Record<PaneId, boolean>>;
   readonly layout: Layout;
   readonly stage: Stage | null;
   /** A line for the footer: what just happened, or what to do next. */
   readonly notice: string | null;
+  /** Stays in the footer until resolved (a failed progress save): no notice replaces it. */
+  readonly alert: string | null;
+  /** Moves every few seconds while a notice is longer than its rows: the footer scrolls it. */
+  readonly noticeTick: number;
   /**
    * Increments on every change of this view. Pane output is not a change of the view: the
    * ScreenWriter draws it straight from the panes (src/term/screen-writer.ts).
@@ -51,15 +56,32 @@ export interface SessionHooks {
   onCommand?(command: KeyCommand, key: string): void;
   /** A pane went quiet after output, or the stage (re)opened: the moment to re-run checks. */
   onSettled?(): void;
+  /** A fresh stage was attached, in the lab's starting state (before the first onSettled). */
+  onStage?(stage: Stage): void;
+  /** Keys without the prefix while something other than a pane has them (the full-screen panel). */
+  capture?(data: string): boolean;
+  /** Lines for the help screen (the last check run's time, for instructors). */
+  helpNotes?(): readonly string[];
+}
+
+/** What the lab panel tells the layout: the rows its text needs at a width; full-screen or not. */
+export interface PanelSource {
+  contentRows(innerWidth: number): number;
+  readonly full: boolean;
 }
 
 export class Session {
   private state: SessionView;
   private readonly keys = new PrefixKeyMachine();
   private listeners = new Set<() => void>();
-  private resizeTimer: NodeJS.Timeout | null = null;
+  private noticeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private generation = 0;
+  private size: { columns: number; rows: number };
+  /** Bytes typed into the panes so far: a check run that saw none typed is a baseline. */
+  typed = 0;
+  /** The lab panel, when a lab sets one; it shapes the layout. */
+  panel: PanelSource | null = null;
   hooks: SessionHooks = {};
   /** What was typed into each pane since it last went quiet (see attach). */
   private typedSinceSettle: Record<PaneId, 'none' | 'text' | 'other'> = { host: 'none', container: 'none' };
@@ -70,6 +92,7 @@ export class Session {
   readonly inspector = new Inspector(() => this.inspectorTarget());
 
   constructor(private readonly options: SessionOptions) {
+    this.size = { columns: options.columns, rows: options.rows };
     this.state = {
       status: 'starting',
       error: null,
@@ -78,9 +101,11 @@ export class Session {
       prefixArmed: false,
       titles: { host: null, container: null },
       exited: { host: false, container: false },
-      layout: computeLayout(options.columns, options.rows, options.withLabPanel ?? false),
+      layout: computeLayout(this.layoutInput()),
       stage: null,
       notice: null,
+      alert: null,
+      noticeTick: 0,
       frame: 0,
     };
   }
@@ -113,8 +138,11 @@ export class Session {
         await stage.close();
         return;
       }
-      stage.resize({ cols: paneCols, rows: paneRows });
+      stage.resize({ cols: this.state.layout.paneCols, rows: this.state.layout.paneRows });
       this.attach(stage);
+      // The stage opened in its starting state (Stage.open waits for both prompts): a lab
+      // takes its baseline from here, and not one check has run before this point.
+      this.hooks.onStage?.(stage);
       this.update({ status: 'ready', stage });
       this.refreshTitles();
       this.hooks.onSettled?.();
@@ -133,7 +161,7 @@ export class Session {
         if (this.state.stage !== stage) return;
         // A limit the lab ran into (a fork loop, a memory hog) is said in words, once.
         const limit = stage.world.limits.poll()[0];
-        if (limit) this.update({ notice: limit.message });
+        if (limit) this.setNotice(limit.message);
         // The echo of letters typed at a prompt changes nothing in the kernel: no check run,
         // title or inspector read for it (they cost 10-100 ms of CPU after every key, which is
         // what limited how many sessions a machine holds). Enter, Ctrl-C, anything else typed,
@@ -147,10 +175,8 @@ export class Session {
       });
       pane.onExit(() => {
         if (this.state.stage !== stage) return;
-        this.update({
-          exited: { ...this.state.exited, [id]: true },
-          notice: `The ${id} shell exited. Ctrl-g r starts a fresh lab world.`,
-        });
+        this.update({ exited: { ...this.state.exited, [id]: true } });
+        this.setNotice(`The ${id} shell exited. Ctrl-g r starts a fresh lab world.`);
       });
     }
   }
@@ -159,8 +185,10 @@ export class Session {
   input(chunk: string): void {
     for (const action of this.keys.feed(chunk)) {
       if (action.kind === 'pane') {
+        if (this.hooks.capture?.(action.data)) continue;
         const pane = this.state.stage?.[this.state.focus];
         if (pane) {
+          this.typed += action.data.length;
           const typed = this.typedSinceSettle[this.state.focus];
           this.typedSinceSettle[this.state.focus] = typed !== 'other' && PLAIN_TEXT.test(action.data) ? 'text' : 'other';
           pane.write(encodeForPane(action.data, pane.applicationCursorKeys));
@@ -191,26 +219,49 @@ export class Session {
         return;
       case 'reset':
         if (!this.hooks.onCommand) {
-          this.update({ notice: 'Starting a fresh lab world…' });
+          this.setNotice('Starting a fresh lab world…');
           void this.start();
           return;
         }
         break;
+      case 'unknown':
+        this.setNotice('That key after Ctrl-g does nothing; Ctrl-g ? lists the keys.');
+        return;
       default:
         break;
     }
     if (this.hooks.onCommand) this.hooks.onCommand(command, key);
-    else if (command !== 'unknown') this.update({ notice: 'That key works inside a lab (nslab <lab-id>).' });
+    else this.setNotice('That key works inside a lab (nslab <lab-id>).');
   }
 
-  /** The user's terminal changed size: resize the emulators and PTYs together, debounced. */
+  /**
+   * The user's terminal changed size. The layout, the emulators and the PTYs follow together,
+   * at once: the ScreenWriter draws each pane's rows at the emulator's size, so an emulator
+   * larger than its box for even one frame would draw over the borders and the panel.
+   */
   resize(columns: number, rows: number): void {
-    if (this.resizeTimer) clearTimeout(this.resizeTimer);
-    this.resizeTimer = setTimeout(() => {
-      const layout = computeLayout(columns, rows, this.options.withLabPanel ?? false);
-      this.state.stage?.resize({ cols: layout.paneCols, rows: layout.paneRows });
-      this.update({ layout });
-    }, RESIZE_DEBOUNCE_MS);
+    this.size = { columns, rows };
+    this.relayout();
+  }
+
+  /** Recomputes the layout (the panel's text or the footer changed, or the terminal did). */
+  relayout(): void {
+    const layout = computeLayout(this.layoutInput());
+    if (sameLayout(this.state.layout, layout)) return;
+    this.state.stage?.resize({ cols: layout.paneCols, rows: layout.paneRows });
+    this.update({ layout });
+  }
+
+  private layoutInput(): LayoutInput {
+    const lab = this.options.withLabPanel ?? false;
+    // A number: presenter mode's fixed panels (src/layout.ts).
+    const fixedPanelRows = typeof lab === 'number' ? lab : undefined;
+    return { ...this.size, inLab: lab !== false, fixedPanelRows, panel: this.panel, notice: this.state?.notice ?? null, alert: this.state?.alert ?? null };
+  }
+
+  /** Rows the lab panel scrolls by: a page of its text, less one to keep context. */
+  panelPage(): number {
+    return Math.max(1, this.state.layout.panelInnerRows - 2);
   }
 
   /** Moves the focus (the inspector, drawn over the other pane, moves with it). */
@@ -228,16 +279,29 @@ export class Session {
   }
 
   setNotice(notice: string | null): void {
-    this.update({ notice });
+    this.update({ notice, noticeTick: 0 });
+    this.relayout();
+    if (this.noticeTimer) clearInterval(this.noticeTimer);
+    this.noticeTimer = null;
+    if (this.state.layout.footer.notice.length > NOTICE_ROWS) {
+      this.noticeTimer = setInterval(() => this.update({ noticeTick: this.state.noticeTick + 1 }), NOTICE_SCROLL_MS);
+      this.noticeTimer.unref();
+    }
+  }
+
+  setAlert(alert: string | null): void {
+    if (alert === this.state.alert) return;
+    this.update({ alert });
+    this.relayout();
   }
 
   private refreshTitles(): void {
     const stage = this.state.stage;
     if (!stage) return;
-    const titles = { host: null, container: null } as Record<PaneId, NamespaceSummary | null>;
+    const titles = { host: null, container: null } as Record<PaneId, PaneTitle | null>;
     for (const id of PANE_IDS) {
       const pid = stage[id].foregroundPid();
-      titles[id] = pid === null ? null : summarizeNamespaces(pid, stage.labHostPid);
+      titles[id] = pid === null ? null : paneTitle(pid, stage.labHostPid);
     }
     // Every pane going quiet lands here (each echoed key, 120 ms later); an unchanged title is
     // no reason for a React render and a whole Ink frame.
@@ -249,13 +313,18 @@ export class Session {
     // Errors and notices may quote a tool's output from inside the lab.
     if (patch.error) patch = { ...patch, error: printable(patch.error) };
     if (patch.notice) patch = { ...patch, notice: printable(patch.notice) };
+    if (patch.alert) patch = { ...patch, alert: printable(patch.alert) };
     this.state = { ...this.state, ...patch, frame: this.state.frame + 1 };
     for (const listener of this.listeners) listener();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.resizeTimer) clearTimeout(this.resizeTimer);
+    if (this.noticeTimer) clearInterval(this.noticeTimer);
     await this.state.stage?.close();
   }
+}
+
+function sameLayout(a: Layout, b: Layout): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -2,25 +2,10 @@
 // byte the user types reaches us. A tmux-style prefix key (Ctrl-g) followed by one key is a
 // command for nslab; everything else is passed to the focused pane byte for byte.
 
-export type KeyCommand = 'switch-focus' | 'quit' | 'help' | 'hint' | 'solution' | 'reset' | 'list' | 'inspect' | 'present-next' | 'present-step' | 'unknown';
+import { BINDINGS, PREFIX, type KeyCommand } from '../keymap.ts';
+
+export { PREFIX, type KeyCommand };
 export type KeyAction = { kind: 'pane'; data: string } | { kind: 'command'; command: KeyCommand; key: string };
-
-export const PREFIX = '\x07'; // Ctrl-g
-
-/** What each key does after the prefix. Matching is exact: 'Q' is not 'q'. */
-const BINDINGS: ReadonlyMap<string, KeyCommand> = new Map<string, KeyCommand>([
-  ['\t', 'switch-focus'],
-  ['q', 'quit'],
-  ['?', 'help'],
-  ['h', 'hint'],
-  ['s', 'solution'],
-  ['r', 'reset'],
-  ['l', 'list'],
-  ['i', 'inspect'],
-  ['n', 'present-next'],
-  // Presenter mode: Ctrl-g 1 … Ctrl-g 9 jump to that step (the key says which).
-  ...[...'123456789'].map((digit) => [digit, 'present-step'] as [string, KeyCommand]),
-]);
 
 const ESC = '\x1b';
 const PASTE_START = '\x1b[200~';

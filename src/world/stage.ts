@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NslabError } from '../errors.ts';
 import { unmet } from '../labs/requirements.ts';
 import { Pane } from '../term/pane.ts';
+import { atPrompt } from '../term/prompt.ts';
 import { readWorldScript } from './scripts.ts';
 import { LabWorld, labEnvironment, LAB_HOST_ROOTFS } from './world.ts';
 
@@ -43,6 +44,8 @@ export const PLAYGROUND: StageSpec = {
 };
 
 const CPID_TIMEOUT_MS = 5_000;
+/** How long both shells may take to reach their first prompt (generous: a loaded machine). */
+const READY_TIMEOUT_MS = 20_000;
 
 /** How long each part of opening a stage took, in ms (for `npm run bench`). */
 export interface StageTimings {
@@ -70,6 +73,7 @@ export class Stage {
     const world = await LabWorld.start({ rootfsTar });
     const worldReady = performance.now();
     let container: Pane | undefined;
+    let hostPane: Pane | undefined;
     try {
       if (spec.cgroup) world.limits.delegate(world.identity.uid);
       if (spec.setup) {
@@ -85,12 +89,15 @@ export class Stage {
       const containerRealPid = world.realPid(container.pid, containerPid);
       if (containerRealPid === null) throw new NslabError('The container started but nslab cannot find its process.');
       const host = enteredPane(world, ['sh', '-c', 'cd /root && exec bash -i'], { ...labEnvironment(), CPID: String(containerPid) }, size);
+      hostPane = host;
+      await waitForStartingState(host, container, containerRealPid);
       return new Stage(world, host, container, containerPid, containerRealPid, {
         world: worldReady - started,
         container: containerReady - containerStarted,
       });
     } catch (error) {
       container?.dispose();
+      hostPane?.dispose();
       await world.stop();
       throw error;
     }
@@ -151,6 +158,42 @@ async function waitForContainerPid(world: LabWorld, container: Pane): Promise<nu
   }
   const screen = screenText(container).trim();
   throw new NslabError(`The container did not start${screen ? `: ${screen}` : '.'}`);
+}
+
+/**
+ * A stage is ready only in the lab's starting state, never on a timer: until then a check
+ * would read nsenter (the lab host's root and namespaces) in the container pane's foreground
+ * and could pass with nothing typed.
+ * - The container pane: its foreground process group is the container's own process, which
+ *   container.sh turned into the shell by exec (same pid) after it entered the namespaces and
+ *   the root. An interactive shell makes itself the foreground group (tcsetpgrp(3), job
+ *   control); before that the foreground is nsenter's group. And its prompt is on the screen.
+ * - The host pane: its foreground is no longer nsenter (the pane's own process) but the
+ *   interactive shell, at its first prompt.
+ * The setup script has run before either pane started.
+ */
+async function waitForStartingState(host: Pane, container: Pane, containerRealPid: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const ready = () =>
+    container.foregroundPid() === containerRealPid &&
+    atPrompt(container) &&
+    (host.foregroundPid() ?? host.pid) !== host.pid &&
+    atPrompt(host);
+  while (!ready()) {
+    for (const [name, pane] of [['container', container], ['host', host]] as const) {
+      if (pane.exit) throw new NslabError(`The ${name} shell exited before its first prompt${detail(pane)}`);
+    }
+    if (Date.now() > deadline) {
+      const which = container.foregroundPid() === containerRealPid && atPrompt(container) ? host : container;
+      throw new NslabError(`The ${which === host ? 'host' : 'container'} shell did not reach its first prompt in ${READY_TIMEOUT_MS / 1000} s${detail(which)}`);
+    }
+    await sleep(10);
+  }
+}
+
+function detail(pane: Pane): string {
+  const screen = screenText(pane).trim();
+  return screen ? `: ${screen}` : '.';
 }
 
 /** The visible text of a pane, for error messages and tests. */
