@@ -46,12 +46,17 @@ it('respects NO_COLOR: the goal, checks and footer are drawn in the default colo
   const buffer = app.term.buffer.active;
   // Not a blank screen passing by default: those rows hold the goal, the checks, the keys.
   expect(buffer.getLine(buffer.viewportY)!.translateToString(true)).toContain('Step 1/');
-  // Under the panes: the checks, the next line, the footer (then one spare row).
-  const below = [app.term.rows - 4, app.term.rows - 3, app.term.rows - 2].map((y) => buffer.getLine(buffer.viewportY + y)!.translateToString(true));
-  expect(below[0]).toMatch(/^✗ /);
-  expect(below[1]).toContain('Ctrl-g n types');
-  expect(below[2]).toContain('n next line');
-  for (const y of [0, app.term.rows - 4, app.term.rows - 3, app.term.rows - 2]) {
+  // Under the panes, in this order: the checks, the next line, the footer (the notice rows the
+  // one layout reserves may follow). Found by content, not by a fixed offset from the bottom.
+  const text = (y: number) => buffer.getLine(buffer.viewportY + y)!.translateToString(true);
+  const rowsOf = Array.from({ length: app.term.rows }, (_, y) => text(y));
+  const checksRow = rowsOf.findIndex((r) => /^✗ /.test(r));
+  const nextRow = rowsOf.findIndex((r) => r.includes('Ctrl-g n types'));
+  const footerRow = rowsOf.findIndex((r) => r.includes('n next line'));
+  expect(checksRow).toBeGreaterThan(rowsOf.findIndex((r) => r.includes('root@container')));
+  expect(nextRow).toBeGreaterThan(checksRow);
+  expect(footerRow).toBeGreaterThan(nextRow);
+  for (const y of [0, checksRow, nextRow, footerRow]) {
     const line = buffer.getLine(buffer.viewportY + y)!;
     for (let x = 0; x < 60; x++) {
       const cell = line.getCell(x)!;
