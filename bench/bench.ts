@@ -107,13 +107,17 @@ async function echoKeys(outer: Outer, side: 'left' | 'right', keepGoing: (n: num
   return latencies;
 }
 
-/** The flood's last line is on screen in the right half (checked on its bottom rows only). */
+/**
+ * The flood's last line is on screen in the right half, alone on its row. Every row is looked at: where the
+ * pane's bottom row falls depends on the layout (footer and notice rows below it).
+ */
 function floodEnded(outer: Outer): boolean {
   const buffer = outer.term.buffer.active;
   const mid = Math.floor(outer.term.cols / 2);
-  for (let y = outer.term.rows - 1; y >= outer.term.rows - 6; y--) {
+  for (let y = outer.term.rows - 1; y >= 0; y--) {
     const text = buffer.getLine(buffer.viewportY + y)?.translateToString(true, mid) ?? '';
-    if (/(^|\D)2000000(\D|$)/.test(text)) return true;
+    // The line itself, not the command that asked for it (`seq 1 2000000` is on screen too).
+    if (text.replace(/[│┃]/g, '').trim() === '2000000') return true;
   }
   return false;
 }

@@ -18,8 +18,8 @@ class Student {
   private readonly pty: IPty;
   /** Output since the last key, searched for that key's echo. */
   private since = '';
-  private sawHost = false;
-  private sawContainer = false;
+  /** Shell prompts seen drawn so far: one per pane on the first frame. */
+  private prompts = 0;
   private expect: { text: string; sent: number } | null = null;
   private stopped = false;
   latencies: number[] = [];
@@ -35,9 +35,10 @@ class Student {
       env: { ...process.env, ...NSLAB_ENV } as Record<string, string>,
     });
     this.pty.onData((data) => {
-      // Both shells' prompts: the lab host's (in ~) and the container's (in /).
-      if (!this.sawHost) this.sawHost = data.includes(':~#');
-      if (!this.sawContainer) this.sawContainer = data.includes(':/#');
+      // Both shells' prompts (the lab's own starting state decides which: a shell of the lab
+      // host in ~, or of a container in /). Each pane's row is drawn whole, so a prompt is
+      // never split across escapes.
+      if (this.prompts < 2) this.prompts += data.match(/:[~/]# /g)?.length ?? 0;
       if (!this.expect) return;
       this.since += data;
       if (this.since.includes(this.expect.text)) {
@@ -52,7 +53,7 @@ class Student {
   }
 
   get ready(): boolean {
-    return this.sawHost && this.sawContainer;
+    return this.prompts >= 2;
   }
 
   /** Types commands letter by letter at 3–8 keys a second, Enter, a pause, the next one. */
