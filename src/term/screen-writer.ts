@@ -142,9 +142,19 @@ export class ScreenWriter {
 
   private paneChanged(pane: Pane): void {
     const now = performance.now();
-    const busy = now - pane.lastChangeAt < BUSY_WITHIN_MS && now - pane.lastInputAt > ECHO_WITHIN_MS;
+    const echo = now - pane.lastInputAt <= ECHO_WITHIN_MS;
+    // lastChangeAt is still the change before this one.
+    const streaming = now - pane.lastChangeAt < BUSY_WITHIN_MS;
     this.dirty.add(pane);
-    this.request(!busy);
+    // The answer to a key, after a quiet moment, is drawn in this very turn rather than the
+    // next: nothing of Ink's is involved in a pane's own rows, and a frame Ink has due is still
+    // drawn after it, where the new layout puts the panes. Output that keeps coming (a command
+    // just started) takes the scheduled path, so it is not a frame per parsed slice.
+    if (echo && !streaming) {
+      this.frame();
+      return;
+    }
+    this.request(echo || !streaming);
   }
 
   private invalidateRows(from: number, count: number): void {
