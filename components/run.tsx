@@ -24,6 +24,9 @@ export interface RunOptions {
   readonly notice?: string | null;
 }
 
+/** The longest the first frame waits for the first stage to open (see runApp). */
+const FIRST_FRAME_WAIT_MS = 1_000;
+
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
 export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
@@ -57,16 +60,24 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     recorder?.close();
     void navigator.close().then(finish, finish);
   };
+  // The first screen is opened before anything is drawn: while the stage is still opening, its
+  // views would render "starting" and then each step of the opening (every render of a cold
+  // Ink is tens of ms, measured), all before the frame that shows the prompts. It is drawn at
+  // once when the opening takes long (a slow machine: the person sees it coming).
+  const opening =
+    start.kind === 'lab' ? navigator.openLab(start.id, start.stage)
+    : start.kind === 'present' ? navigator.openPresentation(start.id, start.stage, start.step, markStep)
+    : start.kind === 'play' ? navigator.openPlayground(start.stage)
+    : Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([opening.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_FRAME_WAIT_MS)))]);
+  clearTimeout(timer);
   const screen = runFullscreen(<App navigator={navigator} />, {
     onInput: (chunk) => navigator.input(chunk),
     onResize: (columns, rows) => navigator.resize(columns, rows),
     onSignal: quit,
   });
   navigator.onQuit = quit;
-  if (start.kind === 'lab') await navigator.openLab(start.id, start.stage);
-  else if (start.kind === 'present') {
-    await navigator.openPresentation(start.id, start.stage, start.step, markStep);
-  }
-  else if (start.kind === 'play') await navigator.openPlayground(start.stage);
+  await opening;
   await finished;
 }
