@@ -89,9 +89,9 @@ export async function ensureBundle({ force = false } = {}) {
     // Ink's optional React devtools (only with DEV=true) is not installed.
     alias: { 'react-devtools-core': join(ROOT, 'scripts', 'no-devtools.mjs') },
     jsx: 'automatic',
-    // React and its reconciler pick their development builds unless NODE_ENV says production:
-    // a megabyte more to parse at every start and a slower render (prop checks, warnings) for
-    // checks that only matter while developing components, which the tests do from src/.
+    // React and react-reconciler pick their development builds unless NODE_ENV is
+    // "production": twice the code, extra checks on every render, and more memory. Fixed at
+    // build time, so the user's own NODE_ENV cannot switch nslab into them.
     define: { 'process.env.NODE_ENV': '"production"' },
     sourcemap: 'linked',
     logLevel: 'warning',
