@@ -24,11 +24,14 @@ export interface RunOptions {
   readonly notice?: string | null;
 }
 
+/** How long after the first screen a lab loader starts (the first frames are drawn by then). */
+const LABS_AFTER_SCREEN_MS = 200;
+
 /** The longest the first frame waits for the first stage to open (see runApp). */
 const FIRST_FRAME_WAIT_MS = 1_000;
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
-export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
+export async function runApp(labs: Promise<readonly Lab[]> | (() => Promise<readonly Lab[]>), rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
   const { recorder } = options;
   // The playground opens without waiting for the lab files; everything else starts from them.
@@ -42,12 +45,16 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     markStep(event);
     log.append(event);
   };
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
+  const navigator = new Navigator(start.kind === 'play' || typeof labs === 'function' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
   const untap = recorder ? tapStdout(process.stdout, (data) => recorder.output(data)) : () => {};
   // Registered before the screen's own resize handler: the "r" event precedes the redraw.
   const onResize = () => recorder?.resize(process.stdout.columns ?? 80, process.stdout.rows ?? 24);
   process.stdout.on('resize', onResize);
-  if (start.kind === 'play') void labs.then((loaded) => navigator.setLabs(loaded), () => {});
+  // Labs given as a loader (the playground's) are loaded once the first screen is out: loading
+  // them (yaml, zod, the lab files through tsx) is a few hundred ms of this thread's time, which
+  // must not come between the launch and the first frame.
+  const setLabs = (list: Promise<readonly Lab[]>) => void list.then((loaded) => navigator.setLabs(loaded), () => {});
+  if (typeof labs !== 'function' && start.kind === 'play') setLabs(labs);
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let quitting = false;
@@ -78,6 +85,7 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     onSignal: quit,
   });
   navigator.onQuit = quit;
+  if (typeof labs === 'function') setTimeout(() => setLabs(labs()), LABS_AFTER_SCREEN_MS);
   await opening;
   await finished;
 }

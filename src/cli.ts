@@ -254,12 +254,8 @@ export function buildProgram(): Command {
     .addOption(recordOption())
     .action(async (options: { rootfs?: string; record?: string }, command: Command) => {
       const { tar, summary, recorder, stage, ui } = await openInteractive(rootfsOf(command), { file: options.record, title: 'nslab play' }, { spec: (stages) => stages.PLAYGROUND, panel: false });
-      // The lab files are only needed for Ctrl-g l; load them once the playground is up.
-      const labs = stage!.then(
-        async () => (await catalog()).labs,
-        async () => (await catalog()).labs,
-      );
-      await ui.runApp(labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
+      // The lab files are only needed for Ctrl-g l; runApp loads them once the playground is up.
+      await ui.runApp(async () => (await catalog()).labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
     });
 
   program
