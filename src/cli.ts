@@ -26,7 +26,7 @@ const stageModule = () => import('./world/stage.ts');
 
 const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
 
-/** Opens the recording before anything starts, so a bad path fails before the lab world is built. */
+/** Opens the recording before the screen is taken; a bad path stops the lab world that was starting (openInteractive). */
 async function openRecorder(file: string | undefined, title: string) {
   if (!file) return undefined;
   const { CastRecorder } = await import('./record/asciicast.ts');
