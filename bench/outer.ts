@@ -182,9 +182,9 @@ export function treeCpuSeconds(roots: readonly number[]): number {
   return processTree(roots).reduce((sum, pid) => sum + (readStat(pid)?.cpuTicks ?? 0), 0) / TICKS_PER_SECOND;
 }
 
-/** Waits (at most 15 s) until the trees use under 5 % of a core (each) over 300 ms. */
-export async function cpuQuiet(roots: number[]): Promise<void> {
-  const deadline = performance.now() + 15_000;
+/** Waits (at most `timeoutMs`) until the trees use under 5 % of a core (each) over 300 ms. */
+export async function cpuQuiet(roots: number[], timeoutMs = 15_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const before = treeCpuSeconds(roots);
     await new Promise((r) => setTimeout(r, 300));
