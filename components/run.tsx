@@ -24,8 +24,14 @@ export interface RunOptions {
   readonly notice?: string | null;
 }
 
+/** How long after the first screen a lab loader starts (the first frames are drawn by then). */
+const LABS_AFTER_SCREEN_MS = 200;
+
+/** The longest the first frame waits for the first stage to open (see runApp). */
+const FIRST_FRAME_WAIT_MS = 1_000;
+
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
-export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
+export async function runApp(labs: Promise<readonly Lab[]> | (() => Promise<readonly Lab[]>), rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
   const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
   const { recorder } = options;
   // The playground opens without waiting for the lab files; everything else starts from them.
@@ -39,12 +45,16 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     markStep(event);
     log.append(event);
   };
-  const navigator = new Navigator(start.kind === 'play' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
+  const navigator = new Navigator(start.kind === 'play' || typeof labs === 'function' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
   const untap = recorder ? tapStdout(process.stdout, (data) => recorder.output(data)) : () => {};
   // Registered before the screen's own resize handler: the "r" event precedes the redraw.
   const onResize = () => recorder?.resize(process.stdout.columns ?? 80, process.stdout.rows ?? 24);
   process.stdout.on('resize', onResize);
-  if (start.kind === 'play') void labs.then((loaded) => navigator.setLabs(loaded), () => {});
+  // Labs given as a loader (the playground's) are loaded once the first screen is out: loading
+  // them (yaml, zod, the lab files through tsx) is a few hundred ms of this thread's time, which
+  // must not come between the launch and the first frame.
+  const setLabs = (list: Promise<readonly Lab[]>) => void list.then((loaded) => navigator.setLabs(loaded), () => {});
+  if (typeof labs !== 'function' && start.kind === 'play') setLabs(labs);
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let quitting = false;
@@ -57,16 +67,25 @@ export async function runApp(labs: Promise<readonly Lab[]>, rootfsTar: string, s
     recorder?.close();
     void navigator.close().then(finish, finish);
   };
+  // The first screen is opened before anything is drawn: while the stage is still opening, its
+  // views would render "starting" and then each step of the opening (every render of a cold
+  // Ink is tens of ms, measured), all before the frame that shows the prompts. It is drawn at
+  // once when the opening takes long (a slow machine: the person sees it coming).
+  const opening =
+    start.kind === 'lab' ? navigator.openLab(start.id, start.stage)
+    : start.kind === 'present' ? navigator.openPresentation(start.id, start.stage, start.step, markStep)
+    : start.kind === 'play' ? navigator.openPlayground(start.stage)
+    : Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([opening.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_FRAME_WAIT_MS)))]);
+  clearTimeout(timer);
   const screen = runFullscreen(<App navigator={navigator} />, {
     onInput: (chunk) => navigator.input(chunk),
     onResize: (columns, rows) => navigator.resize(columns, rows),
     onSignal: quit,
   });
   navigator.onQuit = quit;
-  if (start.kind === 'lab') await navigator.openLab(start.id, start.stage);
-  else if (start.kind === 'present') {
-    await navigator.openPresentation(start.id, start.stage, start.step, markStep);
-  }
-  else if (start.kind === 'play') await navigator.openPlayground(start.stage);
+  if (typeof labs === 'function') setTimeout(() => setLabs(labs()), LABS_AFTER_SCREEN_MS);
+  await opening;
   await finished;
 }

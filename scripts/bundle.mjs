@@ -23,10 +23,32 @@ export const ENTRY = join(ROOT, 'dist', 'cli.js');
 export const PACKED = join(ROOT, 'dist', 'PACKED');
 /** Loaded from node_modules at run time: native addons, and tsx for the lab files. */
 const EXTERNAL = ['node-pty', 'koffi', 'tsx', 'esbuild'];
+/** Of those, the CommonJS ones nslab imports at start. */
+const NATIVE = ['node-pty', 'koffi'];
+
+/**
+ * The native addons come in through require(), not import: an ESM import of a CommonJS package
+ * makes Node scan its source for export names first (cjs-module-lexer), which costs 10-20 ms
+ * for koffi alone before any of it runs (measured). nslab only uses their default export.
+ */
+const requireNatives = {
+  name: 'require-natives',
+  setup(build) {
+    const filter = new RegExp(`^(${NATIVE.join('|')})$`);
+    build.onResolve({ filter }, (args) => (args.namespace === 'native-require' ? { path: args.path, external: true } : { path: args.path, namespace: 'native-require' }));
+    build.onLoad({ filter: /.*/, namespace: 'native-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
 const SOURCE_DIRS = ['src', 'components', 'native'];
+/**
+ * What else the bundle is made from: how it is built, and the bundled packages (npm rewrites
+ * its hidden lockfile, node_modules/.package-lock.json, on every install that changes them).
+ */
+const BUILD_INPUTS = ['package.json', 'scripts/bundle.mjs', 'scripts/no-devtools.mjs', 'node_modules/.package-lock.json'];
 
 function newestSource() {
-  let newest = statSync(join(ROOT, 'package.json')).mtimeMs;
+  let newest = 0;
+  for (const file of BUILD_INPUTS) newest = Math.max(newest, statSync(join(ROOT, file), { throwIfNoEntry: false })?.mtimeMs ?? 0);
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -60,7 +82,8 @@ export async function ensureBundle({ force = false } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: EXTERNAL,
+    external: EXTERNAL.filter((name) => !NATIVE.includes(name)),
+    plugins: [requireNatives],
     // Bundled CommonJS packages call require() for Node's own modules; give the ESM bundle one.
     banner: { js: "import { createRequire as __nslabCreateRequire } from 'node:module'; const require = __nslabCreateRequire(import.meta.url);" },
     // Ink's optional React devtools (only with DEV=true) is not installed.

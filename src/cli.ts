@@ -10,17 +10,23 @@ import { NslabError } from './errors.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { printable } from './printable.ts';
 import { unavailableBecause } from './labs/requirements.ts';
-import { assertPrerequisites, checkPrerequisites, formatReport } from './doctor.ts';
+import type { DoctorOptions } from './doctor.ts';
 import type { Lab } from './labs/types.ts';
-import { ensureHostRootfs } from './rootfs/build.ts';
-import { computeLayout } from './layout.ts';
-import { PLAYGROUND, Stage, type StageSpec } from './world/stage.ts';
+import type { Stage, StageSize, StageSpec } from './world/stage.ts';
 import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
 
+// Modules are imported where they are used, not here: a full-screen command starts its lab
+// world first and loads the rest while the world boots (see openInteractive), and a command
+// that prints loads only what it prints. Each import() below is one module loaded once.
+const doctor = () => import('./doctor.ts');
+const assertPrerequisites = async (options: DoctorOptions = {}) => (await doctor()).assertPrerequisites(options);
+const ensureHostRootfs = async () => (await import('./rootfs/build.ts')).ensureHostRootfs();
+const stageModule = () => import('./world/stage.ts');
+
 const recordOption = () => new Option('--record <file.cast>', 'record what the screen shows as an asciicast v2 file (asciinema play FILE), step passes marked');
 
-/** Opens the recording before anything starts, so a bad path fails before the lab world is built. */
+/** Opens the recording before the screen is taken; a bad path stops the lab world that was starting (openInteractive). */
 async function openRecorder(file: string | undefined, title: string) {
   if (!file) return undefined;
   const { CastRecorder } = await import('./record/asciicast.ts');
@@ -116,20 +122,58 @@ function terminalSize() {
   return { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 };
 }
 
+type Ui = typeof import('../components/run.tsx');
+
+interface Opening {
+  readonly tar: string;
+  readonly summary: string | null;
+  readonly recorder: Awaited<ReturnType<typeof openRecorder>>;
+  /** The first stage, opening (when the command has one). */
+  readonly stage?: Promise<Stage>;
+  readonly ui: Ui;
+}
+
 /**
- * What every full-screen command needs before it takes over the terminal: the prerequisites,
- * then the container image. The UI is imported after the caller has started the lab world:
- * the world starts in its own processes but needs this process's attention at a few points,
- * and importing Ink (about a quarter of a second of work) would keep it waiting.
+ * What every full-screen command needs before it takes over the terminal, all started at once:
+ * the prerequisites, the container image and then the first lab world, and the UI's modules.
+ * The world boots in processes of its own (the image is their stdin, src/world/world.ts) while
+ * this process loads Ink, React and the views; measured in a 160x45 PTY, doing these one after
+ * the other cost more than half of the time to both prompts.
+ *
+ * Errors come in the order a user fixes them: a missing prerequisite, then the terminal, then
+ * the image and the recording; a world started meanwhile is stopped.
  */
-async function prepareInteractive(rootfs: string | undefined): Promise<{ tar: string; summary: string | null }> {
+async function openInteractive(
+  rootfs: string | undefined,
+  record: { file: string | undefined; title: string },
+  first?: { spec: (stages: typeof import('./world/stage.ts')) => StageSpec; panel: boolean | number },
+): Promise<Opening> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
-  await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
-  checkTerminalKind();
-  if (!interactive) {
+  if (!interactive || process.env.TERM === 'dumb') {
+    await assertPrerequisites(interactive ? { terminal: terminalSize() } : {});
+    checkTerminalKind();
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
-  return containerImage(rootfs);
+  const image = containerImage(rootfs);
+  // The rest waits until level 1 is spawned (or the opening failed first): work started before
+  // it, on this thread or in probe processes, would only delay the world.
+  let spawned!: () => void;
+  const worldSpawned = new Promise<void>((resolve) => (spawned = resolve));
+  const stage = first ? image.then(async ({ tar }) => openEarly(first.spec(await stageModule()), tar, first.panel, spawned)) : undefined;
+  void (stage ?? image).then(spawned, spawned);
+  const prerequisites = worldSpawned.then(() => assertPrerequisites({ terminal: terminalSize() }));
+  const ui = worldSpawned.then(loadUi);
+  // Each is awaited below, or dropped with the error that comes first.
+  for (const started of [image, stage, prerequisites, ui]) started?.catch(() => {});
+  try {
+    await prerequisites;
+    const { tar, summary } = await image;
+    const recorder = await openRecorder(record.file, record.title);
+    return { tar, summary, recorder, ui: await ui, ...(stage ? { stage } : {}) };
+  } catch (error) {
+    void stage?.then((opened) => opened.close(), () => {});
+    throw error;
+  }
 }
 
 /**
@@ -158,15 +202,17 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
 
 /**
  * Opens the first stage as soon as the container image is ready, sized for the screen to come.
- * Callers let it open before loading Ink: its shells then boot in their own processes while
- * Ink loads, instead of the world waiting on a busy main thread (measured: 0.76 s vs 1.0 s).
+ * The world is spawned before the layout module is even loaded (string-width's Intl.Segmenter
+ * alone costs ~20 ms): the panes are the first to need the size.
  */
-function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number): Promise<Stage> {
-  const { columns, rows } = terminalSize();
-  const { paneCols, paneRows } = computeLayout({ columns, rows, inLab: withLabPanel !== false, fixedPanelRows: typeof withLabPanel === 'number' ? withLabPanel : undefined });
-  const stage = Stage.open(spec, tar, { cols: paneCols, rows: paneRows });
-  stage.catch(() => {}); // the session awaits it and shows the failure
-  return stage;
+async function openEarly(spec: StageSpec, tar: string, withLabPanel: boolean | number, onWorldSpawn: () => void): Promise<Stage> {
+  const { Stage } = await stageModule();
+  const size = import('./layout.ts').then(({ computeLayout }): StageSize => {
+    const { columns, rows } = terminalSize();
+    const { paneCols, paneRows } = computeLayout({ columns, rows, inLab: withLabPanel !== false, fixedPanelRows: typeof withLabPanel === 'number' ? withLabPanel : undefined });
+    return { cols: paneCols, rows: paneRows };
+  });
+  return Stage.open(spec, tar, size, { onWorldSpawn });
 }
 
 function unknownLab(id: string, labs: readonly Lab[], problems: readonly string[]): NslabError {
@@ -196,12 +242,9 @@ export function buildProgram(): Command {
       const { labs, problems } = await catalog();
       const lab = labId === undefined ? undefined : labs.find((l) => l.id === labId);
       if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
-      const { tar, summary } = await prepareInteractive(options.rootfs);
-      const recorder = await openRecorder(options.record, `nslab ${labId ?? ''}`.trim());
-      const start: Start = lab ? { kind: 'lab', id: lab.id, stage: openEarly(lab.start, tar, true) } : { kind: 'list' };
-      if (start.kind === 'lab') await start.stage?.catch(() => {});
-      const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems), notice: summary });
+      const { tar, summary, recorder, stage, ui } = await openInteractive(options.rootfs, { file: options.record, title: `nslab ${labId ?? ''}`.trim() }, lab ? { spec: () => lab.start, panel: true } : undefined);
+      const start: Start = lab ? { kind: 'lab', id: lab.id, stage } : { kind: 'list' };
+      await ui.runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems), notice: summary });
     });
 
   program
@@ -210,18 +253,9 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .addOption(recordOption())
     .action(async (options: { rootfs?: string; record?: string }, command: Command) => {
-      const { tar, summary } = await prepareInteractive(rootfsOf(command));
-      const recorder = await openRecorder(options.record, 'nslab play');
-      const stage = openEarly(PLAYGROUND, tar, false);
-      // Let the stage open first: its shells then start in their own processes while Ink loads.
-      await stage.catch(() => {});
-      const { runApp } = await loadUi();
-      // The lab files are only needed for Ctrl-g l; load them once the playground is up.
-      const labs = stage.then(
-        async () => (await catalog()).labs,
-        async () => (await catalog()).labs,
-      );
-      await runApp(labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
+      const { tar, summary, recorder, stage, ui } = await openInteractive(rootfsOf(command), { file: options.record, title: 'nslab play' }, { spec: (stages) => stages.PLAYGROUND, panel: false });
+      // The lab files are only needed for Ctrl-g l; runApp loads them once the playground is up.
+      await ui.runApp(async () => (await catalog()).labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
     });
 
   program
@@ -240,13 +274,9 @@ export function buildProgram(): Command {
       if (!Number.isInteger(step) || step < 1 || step > lab.steps.length) {
         throw new NslabError(`--step must be a step of ${lab.id}: 1 to ${lab.steps.length}.`, `Example: nslab present ${lab.id} --step 2`);
       }
-      const { tar, summary } = await prepareInteractive(rootfsOf(command));
-      const recorder = await openRecorder(options.record, `nslab present ${labId}`);
       const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
-      const stage = openEarly(lab.start, tar, PRESENTER_PANEL_ROWS);
-      await stage.catch(() => {});
-      const { runApp } = await loadUi();
-      await runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder, notice: summary });
+      const { tar, summary, recorder, stage, ui } = await openInteractive(rootfsOf(command), { file: options.record, title: `nslab present ${labId}` }, { spec: () => lab.start, panel: PRESENTER_PANEL_ROWS });
+      await ui.runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder, notice: summary });
     });
 
   program
@@ -361,6 +391,7 @@ export function buildProgram(): Command {
     .command('doctor')
     .description('check what nslab needs from this machine, and how to fix what is missing')
     .action(async () => {
+      const { checkPrerequisites, formatReport } = await doctor();
       const report = await checkPrerequisites({ terminal: process.stdout.isTTY ? terminalSize() : undefined });
       process.stdout.write(formatReport(report) + '\n');
       process.exitCode = report.some((p) => p.required && !p.ok) ? 1 : 0;

@@ -70,3 +70,13 @@ it('NO_COLOR: nothing nslab draws itself has a colour', async () => {
   plain.type('\x07q');
   expect(await plain.exited).toBe(0);
 });
+
+it('a terminal too small for the panes is refused in words, though the lab world had started meanwhile', async () => {
+  // `play` starts its world before the prerequisites are in (src/cli.ts openInteractive); a
+  // failed one must still end nslab with the reason, before anything is drawn full-screen.
+  const app = new AppUnderTest(['play'], { cols: 90, rows: 20, stateDir: join(scratch, 'state-small') });
+  apps.push(app);
+  expect(await app.exited).toBe(1);
+  expect(app.term.buffer.active.type).toBe('normal');
+  expect(app.screen().replace(/\s+/g, ' ')).toContain('cannot start: a terminal of at least 100x24 is missing (90x20).');
+});

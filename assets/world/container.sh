@@ -32,8 +32,15 @@ unset NSLAB_CT_UNSHARE NSLAB_CT_ROOT NSLAB_CT_PROC NSLAB_CT_HOSTNAME NSLAB_CT_SC
 # the lab host (device nodes cannot be created in a user namespace).
 bind_dev_nodes() {
   [ -d "$1/dev" ] || return 0
+  # One touch for the missing ones (each command is an exec on the way to the prompt). $1 is
+  # "." or $ROOTFS, which nslab sets to /labs/rootfs: no spaces to split on.
+  missing=
   for node in null zero full random urandom tty; do
-    [ -e "$1/dev/$node" ] || touch "$1/dev/$node"
+    [ -e "$1/dev/$node" ] || missing="$missing $1/dev/$node"
+  done
+  # shellcheck disable=SC2086 # the paths are words on purpose
+  if [ -n "$missing" ]; then touch $missing; fi
+  for node in null zero full random urandom tty; do
     mount --bind "/dev/$node" "$1/dev/$node"
   done
 }

@@ -19,9 +19,11 @@ chmod 1777 tmp var/tmp
 # The real system, read-only. Read-only binds are not yet locked here (we own this mount
 # namespace), but level 2 is a nested user+mount namespace: the kernel then marks them
 # MNT_LOCKED and refuses remount,rw and umount there (mount_namespaces(7), "restrictions").
+# `mount --bind -o ro` is the bind and the read-only remount in one command (util-linux 2.27+,
+# mount(8) "bind mount operation"): one exec fewer per mount, and each exec of mount costs
+# milliseconds of a world's start.
 for dir in usr etc; do
-  mount --bind "/$dir" "$dir"
-  mount -o remount,bind,ro "$dir"
+  mount --bind -o ro "/$dir" "$dir"
 done
 # Merged-/usr systems have /bin, /lib... as symlinks into usr/; others have directories.
 for dir in bin sbin lib lib32 lib64 libx32; do
@@ -29,16 +31,15 @@ for dir in bin sbin lib lib32 lib64 libx32; do
     ln -s "$(readlink "/$dir")" "$dir"
   elif [ -d "/$dir" ]; then
     mkdir "$dir"
-    mount --bind "/$dir" "$dir"
-    mount -o remount,bind,ro "$dir"
+    mount --bind -o ro "/$dir" "$dir"
   fi
 done
 
 # Device nodes cannot be created in a user namespace (mknod needs CAP_MKNOD in the initial
 # namespace), so bind the harmless ones. A new devpts instance keeps the real machine's
 # terminals out of sight (devpts(5), "newinstance").
+touch dev/null dev/zero dev/full dev/random dev/urandom dev/tty
 for node in null zero full random urandom tty; do
-  touch "dev/$node"
   mount --bind "/dev/$node" "dev/$node"
 done
 mkdir dev/pts dev/shm

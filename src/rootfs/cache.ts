@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { PrivateDir, type DirPurpose } from '../private-dir.ts';
-import { packTree, type PackOptions } from './tar-writer.ts';
+import type { PackOptions } from './tar-writer.ts';
 
 export interface RootfsImage {
   /** A sanitized tar file: stream it into `tar -x --no-same-owner` inside the lab. */
@@ -114,6 +114,9 @@ export async function commitImage(
   const tmpTar = `${tmpBase}.tar.tmp`;
   const tmpMeta = `${tmpBase}.json.tmp`;
   try {
+    // Loaded here, not with the cache: only a build packs, and node-tar is a tenth of what
+    // every start would load before its lab world can start.
+    const { packTree } = await import('./tar-writer.ts');
     const { bytes } = await packTree(tree, tmpTar, pack);
     const description = describe(bytes);
     const meta: ImageMeta = { format: CACHE_FORMAT, key, source: kind, description, bytes };

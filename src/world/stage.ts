@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NslabError } from '../errors.ts';
 import { unmet } from '../labs/requirements.ts';
-import { Pane } from '../term/pane.ts';
+import type { Pane } from '../term/pane.ts';
 import { atPrompt } from '../term/prompt.ts';
 import { readWorldScript } from './scripts.ts';
 import { LabWorld, labEnvironment, LAB_HOST_ROOTFS } from './world.ts';
@@ -65,16 +65,33 @@ export class Stage {
     readonly timings: StageTimings,
   ) {}
 
-  static async open(spec: StageSpec, rootfsTar: string, size: StageSize): Promise<Stage> {
+  /**
+   * `size` may still be on its way: the CLI starts the world before it has loaded what measures
+   * the screen (src/cli.ts), and the panes are the first to need it.
+   */
+  static async open(spec: StageSpec, rootfsTar: string, paneSize: StageSize | Promise<StageSize>, hooks: { onWorldSpawn?: () => void } = {}): Promise<Stage> {
     // Before any world exists: a lab this machine cannot give a cgroup is refused in words.
     const [missing] = spec.cgroup ? unmet(['cgroup']) : [];
     if (missing) throw new NslabError(`This lab is unavailable here: ${missing.reason}.`, `To enable it, ${missing.enable}; \`nslab doctor\` shows what this machine offers.`);
+    // Awaited once the world is up; a failure is the open's failure, not an unhandled one meanwhile.
+    if (paneSize instanceof Promise) paneSize.catch(() => {});
     const started = performance.now();
-    const world = await LabWorld.start({ rootfsTar });
+    // The panes' module (node-pty, the xterm emulator: ~50 ms to load) loads while the world
+    // boots, not before: it would delay the spawn.
+    let panes: Promise<typeof import('../term/pane.ts')> | undefined;
+    const loadPanes = () => (panes ??= import('../term/pane.ts'));
+    const onSpawn = () => {
+      loadPanes().catch(() => {}); // awaited below
+      hooks.onWorldSpawn?.();
+    };
+    const world = await LabWorld.start({ rootfsTar, onSpawn });
     const worldReady = performance.now();
     let container: Pane | undefined;
     let hostPane: Pane | undefined;
     try {
+      const size = await paneSize;
+      const { Pane } = await loadPanes();
+      const enteredPane = (argv: readonly string[], env: Record<string, string>) => openPane(Pane, world, argv, env, size);
       if (spec.cgroup) world.limits.delegate(world.identity.uid);
       if (spec.setup) {
         const result = await world.exec(spec.setup);
@@ -82,13 +99,13 @@ export class Stage {
           throw new NslabError(`The lab's starting state could not be set up: ${result.stderr.trim() || `exit ${result.code}`}`);
         }
       }
-      container = enteredPane(world, ['sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'], { ...labEnvironment(), ...containerEnvironment(spec.container) }, size);
+      container = enteredPane(['sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'], { ...labEnvironment(), ...containerEnvironment(spec.container) });
       const containerStarted = performance.now();
       const containerPid = await waitForContainerPid(world, container);
       const containerReady = performance.now();
       const containerRealPid = world.realPid(container.pid, containerPid);
       if (containerRealPid === null) throw new NslabError('The container started but nslab cannot find its process.');
-      const host = enteredPane(world, ['sh', '-c', 'cd /root && exec bash -i'], { ...labEnvironment(), CPID: String(containerPid) }, size);
+      const host = enteredPane(['sh', '-c', 'cd /root && exec bash -i'], { ...labEnvironment(), CPID: String(containerPid) });
       hostPane = host;
       await waitForStartingState(host, container, containerRealPid);
       return new Stage(world, host, container, containerPid, containerRealPid, {
@@ -121,7 +138,7 @@ export class Stage {
 }
 
 /** A pane whose program runs in the lab host (LabWorld.openEntry), whose foreground is checked to be the lab's. */
-function enteredPane(world: LabWorld, argv: readonly string[], env: Record<string, string>, size: StageSize): Pane {
+function openPane(Pane: typeof import('../term/pane.ts').Pane, world: LabWorld, argv: readonly string[], env: Record<string, string>, size: StageSize): Pane {
   const entry = world.openEntry();
   try {
     const pane = new Pane({ argv: [...entry.argv, ...argv], env, owns: (pid, session) => world.owns(pid, { session }), ...size });

@@ -9,7 +9,7 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, createReadStream, existsSync, fstatSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
@@ -66,6 +66,11 @@ export interface WorldOptions {
   readonly limits?: WorldLimits;
   /** Default: the strongest mechanism of this machine; tests force the rlimit floor with it. */
   readonly limitsPlan?: LimitsPlan;
+  /**
+   * Called once level 1 has been spawned: the world boots in its own processes from here on,
+   * and the CLI starts loading its UI (src/cli.ts).
+   */
+  readonly onSpawn?: () => void;
 }
 
 export interface ExecResult {
@@ -114,20 +119,27 @@ export class LabWorld {
     const init = await levelOneInit();
     const limits = WorldLimitsHandle.create(options.limits ?? currentLimits(), options.limitsPlan);
     let initFd: number | undefined;
+    let tarFd: number | undefined;
     try {
       // Level 1's init travels as fd 3 (see init-binary.ts); nslab's own copy closes below.
       if (init.ok) initFd = openSync(init.path, 'r');
-      const world = await LabWorld.launch(options.rootfsTar, identity, limits, initFd);
+      // The image is level 1's stdin: the file itself, read by tar(1) directly, not a pipe that
+      // nslab pumps (18 MB through the event loop cost 40-60 ms of the world's start, more while
+      // the UI loads in the same thread). The fd is read-only; level 1 lets go of it once the
+      // image is extracted (level1.sh), so nothing in the lab holds it.
+      tarFd = openSync(options.rootfsTar, fsConstants.O_RDONLY);
+      const world = await LabWorld.launch(tarFd, identity, limits, initFd, options.onSpawn);
       return world;
     } catch (error) {
       await limits.remove();
       throw error;
     } finally {
       if (initFd !== undefined) closeSync(initFd);
+      if (tarFd !== undefined) closeSync(tarFd);
     }
   }
 
-  private static async launch(rootfsTar: string, identity: LabIdentity, limits: WorldLimitsHandle, initFd: number | undefined): Promise<LabWorld> {
+  private static async launch(tarFd: number, identity: LabIdentity, limits: WorldLimitsHandle, initFd: number | undefined, onSpawn?: () => void): Promise<LabWorld> {
     const argv = [
       ...limits.joinPrefix({ anchor: true }),
       ...identity.launchPrefix,
@@ -135,7 +147,7 @@ export class LabWorld {
       '--', 'sh', '-c', 'eval "$NSLAB_LEVEL1"', 'nslab-world',
     ];
     const anchor = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe', ...(initFd === undefined ? [] : [initFd])],
+      stdio: [tarFd, 'pipe', 'pipe', ...(initFd === undefined ? [] : [initFd])],
       // Scripts travel in the environment and run through eval, so that `ps` in the lab shows
       // "sh -c eval ..." rather than a hundred lines of script as pid 1's command line.
       env: {
@@ -147,11 +159,7 @@ export class LabWorld {
         ...(initFd === undefined ? {} : { NSLAB_INIT_FD: '3' }),
       },
     });
-    const tar = createReadStream(rootfsTar);
-    tar.on('error', () => anchor.stdin?.destroy());
-    anchor.stdin!.on('error', () => {}); // level 1 may fail before reading it all; stderr says why
-    tar.pipe(anchor.stdin!);
-
+    onSpawn?.();
     const stderr = new BoundedText(STREAM_CAP_BYTES);
     anchor.stderr!.on('data', (d: Buffer) => stderr.add(d));
     await new Promise<void>((resolve, reject) => {
