@@ -17,7 +17,7 @@ import type { KeyCommand } from '../term/keys.ts';
 import type { Session } from '../session/session.ts';
 import type { Stage } from '../world/stage.ts';
 import { panelRowsNeeded, panelText, panelWindow } from './panel.ts';
-import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
+import { holdsOrSkipped, runChecks, typeSolution, type CheckOutcome } from './runner.ts';
 import type { LabProgress, ProgressStore } from './progress.ts';
 import type { EventBody } from '../report/event-log.ts';
 import type { Lab, PaneName, Step } from './types.ts';
@@ -207,7 +207,7 @@ export class LabController {
     for (const r of counted) if (r.pass) this.greenSeen.add(r.id);
     const undone = counted.filter((r) => !r.pass && this.greenSeen.has(r.id)).map((r) => r.id);
     this.update({ results, defects, undone, lostShell: this.lostShell(), checkMs: Math.round(performance.now() - started) });
-    if (counted.length > 0 && counted.every((r) => r.pass)) this.advance(stage, step, results);
+    if (counted.length > 0 && counted.every(holdsOrSkipped)) this.advance(stage, step, results);
   }
 
   private advance(stage: Stage, step: Step, results: readonly CheckOutcome[]): void {

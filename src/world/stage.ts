@@ -30,8 +30,10 @@ export interface StageSpec {
   /**
    * Give the lab a cgroup of its own to write (`requires: [cgroup]`): `/lab` inside the world's
    * cgroup, owned by the lab's root, made before the setup runs (src/world/limits.ts delegate).
+   * `where-available`: the same where the machine can delegate one, and none where it cannot
+   * (checks that need it are then skipped, src/labs/runner.ts), instead of refusing the lab.
    */
-  readonly cgroup?: boolean;
+  readonly cgroup?: boolean | 'where-available';
 }
 
 export interface StageSize {
@@ -68,14 +70,14 @@ export class Stage {
   static async open(spec: StageSpec, rootfsTar: string, size: StageSize): Promise<Stage> {
     // Before any world exists: a lab this machine cannot give a cgroup is refused in words.
     const [missing] = spec.cgroup ? unmet(['cgroup']) : [];
-    if (missing) throw new NslabError(`This lab is unavailable here: ${missing.reason}.`, `To enable it, ${missing.enable}; \`nslab doctor\` shows what this machine offers.`);
+    if (missing && spec.cgroup !== 'where-available') throw new NslabError(`This lab is unavailable here: ${missing.reason}.`, `To enable it, ${missing.enable}; \`nslab doctor\` shows what this machine offers.`);
     const started = performance.now();
     const world = await LabWorld.start({ rootfsTar });
     const worldReady = performance.now();
     let container: Pane | undefined;
     let hostPane: Pane | undefined;
     try {
-      if (spec.cgroup) world.limits.delegate(world.identity.uid);
+      if (spec.cgroup && !missing) world.limits.delegate(world.identity.uid);
       if (spec.setup) {
         const result = await world.exec(spec.setup);
         if (result.code !== 0) {
