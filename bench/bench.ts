@@ -10,7 +10,7 @@
  * of an open lab, a check run's time per lab, and the classroom curve (bench/classroom.ts).
  *
  * BENCH_RUNS (default 5) sets the number of interleaved runs; BENCH_CLASSROOM=0 skips the
- * classroom; BENCH_INSTALLED=<prefix>/bin/nslab also times an installed package's launch
+ * classroom; BENCH_ONLY=screen stops after the side-by-side figures; BENCH_INSTALLED=<prefix>/bin/nslab also times an installed package's launch
  * against the clone's (`npm pack`, then `npm i -g --prefix <prefix> nslab-*.tgz`).
  */
 import { mkdirSync } from 'node:fs';
@@ -352,6 +352,9 @@ if (installed) {
   }
   console.log(`launch to both prompts, clone ${fmt(median(clone))} ms [${clone.map((v) => fmt(v)).join(', ')}], installed package ${fmt(median(packed))} ms [${packed.map((v) => fmt(v)).join(', ')}]`);
 }
+
+// BENCH_ONLY=screen: the figures above only (a quicker loop while working on the screen).
+if (process.env.BENCH_ONLY === 'screen') process.exit(0);
 
 console.log(await stageParts(image.tarPath));
 const labs = await loadLabs();

@@ -180,6 +180,21 @@ it('on the alternate screen and back', async () => {
   expect(await differences()).toEqual([]);
 });
 
+it('after a program redraws rows in place, away from the cursor (positioning, erase, a scroll region)', async () => {
+  // Only the rows the emulator reports damaged are rendered (Pane.onDamage): each burst below
+  // changes rows the cursor is not on and was not on, without scrolling the screen.
+  const bursts = [
+    `clear; printf '\\033[2;1Hrow-two\\033[6;1Hrow-six\\033[4;1Hrow-four\\033[8;1Hrow-eight\\033[12;1Hstep-a\\n'`,
+    `printf '\\033[2;1H\\033[Kchanged-two\\033[6;3H\\033[1Knew\\033[4;1H\\033[2K\\033[20;1Hstep-b\\n'`,
+    `printf '\\033[3;9r\\033[9;1H\\n\\n\\033[r\\033[26;1Hstep-c\\n'`,
+  ];
+  for (const [i, burst] of bursts.entries()) {
+    type(`${burst}\r`);
+    await until(() => screenOf('host').includes(`step-${'abc'[i]}`));
+    expect(await differences()).toEqual([]);
+  }
+});
+
 it('with the help over the panes and after it closes', async () => {
   type('\x07?');
   await until(() => screen.writer.placements().length === 0);

@@ -45,6 +45,28 @@ export interface PaneOptions {
   readonly owns?: (pid: number, session: number) => boolean;
 }
 
+/** Rows of the viewport that changed (inclusive, 0 = top visible row). */
+export interface Damage {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The emulator's own record of which rows a parse changed. xterm.js's InputHandler keeps it
+ * for its renderer (onRequestRefreshRows: a row range, or undefined for "everything", as on a
+ * buffer switch) but @xterm/headless does not expose it; it is read defensively, and without
+ * it every change damages every row (correct, only slower).
+ */
+interface RefreshSource {
+  onRequestRefreshRows(listener: (range: { start: number; end: number } | undefined) => void): unknown;
+  onRequestReset(listener: () => void): unknown;
+}
+
+function refreshSource(term: HeadlessTerminal): RefreshSource | null {
+  const handler = (term as unknown as { _core?: { _inputHandler?: Partial<RefreshSource> } })._core?._inputHandler;
+  return typeof handler?.onRequestRefreshRows === 'function' && typeof handler.onRequestReset === 'function' ? (handler as RefreshSource) : null;
+}
+
 export interface PaneExit {
   readonly exitCode: number;
   readonly signal?: number;
@@ -65,6 +87,7 @@ export class Pane {
   lastInputAt = 0;
   private quietTimer: NodeJS.Timeout | null = null;
   private changeListeners: Array<() => void> = [];
+  private damageListeners: Array<(damage: Damage) => void> = [];
   private quietListeners: Array<() => void> = [];
   private exitListeners: Array<(exit: PaneExit) => void> = [];
   exit: PaneExit | null = null;
@@ -87,6 +110,7 @@ export class Pane {
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
     this.owns = options.owns ?? (() => false);
+    this.trackDamage();
     this.pty = pty.spawn(options.argv[0]!, options.argv.slice(1), {
       name: 'xterm-256color',
       cols: options.cols,
@@ -95,13 +119,39 @@ export class Pane {
     });
     setCloseOnExec(this.masterFd);
     this.pty.onData((data) => this.receive(data));
-    // Programs that query the terminal (cursor position, device attributes) wait for the
-    // answer; the emulator produces it and it must go back to the program.
-    this.term.onData((reply) => this.pty.write(reply));
+    // The keys typed (write() below), and the emulator's answers to programs that query the
+    // terminal (cursor position, device attributes), which wait for them.
+    this.term.onData((data) => {
+      if (!this.exit) this.pty.write(data);
+    });
     this.pty.onExit(({ exitCode, signal }) => {
       this.exit = { exitCode, signal };
       for (const listener of this.exitListeners) listener(this.exit);
     });
+  }
+
+  /**
+   * Damage, as the emulator reports it while it parses: the rows a parse touched; every row
+   * when the buffer scrolled (each visible row now shows another line), was reset, or when
+   * the emulator reports no rows at all.
+   */
+  private trackDamage(): void {
+    const all = () => this.damage({ from: 0, to: this.term.rows - 1 });
+    const source = refreshSource(this.term);
+    if (!source) {
+      this.damageAll = true;
+      return;
+    }
+    source.onRequestRefreshRows((range) => (range ? this.damage({ from: range.start, to: range.end }) : all()));
+    source.onRequestReset(all);
+    this.term.onScroll(all);
+  }
+
+  /** True when the emulator cannot say which rows changed: every change is then all of them. */
+  private damageAll = false;
+
+  private damage(d: Damage): void {
+    for (const listener of this.damageListeners) listener(d);
   }
 
   private receive(data: string): void {
@@ -175,6 +225,7 @@ export class Pane {
   }
 
   private emitChange(): void {
+    if (this.damageAll) this.damage({ from: 0, to: this.term.rows - 1 });
     for (const listener of this.changeListeners) listener();
     this.lastChangeAt = performance.now();
   }
@@ -184,6 +235,17 @@ export class Pane {
     this.changeListeners.push(listener);
     return () => {
       this.changeListeners = this.changeListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Rows that changed, reported as the emulator parses (before the onChange that follows).
+   * Returns an unsubscribe.
+   */
+  onDamage(listener: (damage: Damage) => void): () => void {
+    this.damageListeners.push(listener);
+    return () => {
+      this.damageListeners = this.damageListeners.filter((l) => l !== listener);
     };
   }
 
@@ -228,16 +290,22 @@ export class Pane {
     return this.term.modes.applicationCursorKeysMode;
   }
 
-  /** Keys typed by the user, passed through byte for byte. */
+  /**
+   * Keys typed by the user, passed through byte for byte. They go through the emulator's
+   * input() (which hands them to the PTY via onData, as above): xterm.js then parses the next
+   * output, the echo, at once instead of on a timer (WriteBuffer's user-input fast path),
+   * which saves a millisecond or more of every keystroke's echo.
+   */
   write(data: string): void {
     this.lastInputAt = performance.now();
-    if (!this.exit) this.pty.write(data);
+    if (!this.exit) this.term.input(data, true);
   }
 
   resize(cols: number, rows: number): void {
     if (cols === this.term.cols && rows === this.term.rows) return;
     this.term.resize(cols, rows);
     if (!this.exit) this.pty.resize(cols, rows);
+    this.damage({ from: 0, to: rows - 1 });
     this.emitChange();
   }
 
@@ -264,6 +332,7 @@ export class Pane {
   dispose(): void {
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.changeListeners = [];
+    this.damageListeners = [];
     this.quietListeners = [];
     if (!this.exit) this.pty.kill('SIGKILL');
     this.term.dispose();

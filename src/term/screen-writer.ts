@@ -5,8 +5,10 @@
  * one, the way tmux does (tty.c: only damaged lines, wrapped in synchronized-update mode 2026):
  *
  * - an Ink line is rewritten when Ink's text for that row changed (it rarely does);
- * - a pane row is rewritten when its rendered text changed, positioned absolutely, so a width
- *   disagreement between the outer terminal and string-width cannot shift anything after it;
+ * - a pane row is rendered only when the emulator reports it damaged (Pane.onDamage), or it
+ *   holds or held the cursor, or what the outer screen shows there is unknown; it is rewritten
+ *   when its rendered text changed, positioned absolutely, so a width disagreement between the
+ *   outer terminal and string-width cannot shift anything after it;
  * - every pane row on an Ink line that was rewritten is rewritten too.
  *
  * What is on the outer screen is therefore a pure function of the latest Ink frame and the
@@ -15,7 +17,7 @@
  * cell's text), and frames are spaced while a pane floods.
  */
 import type { Pane } from './pane.ts';
-import { renderScreen } from './render.ts';
+import { isCursorHidden, renderRow } from './render.ts';
 
 const SYNC_BEGIN = '\x1b[?2026h';
 const SYNC_END = '\x1b[?2026l';
@@ -47,6 +49,11 @@ export interface PaneSurface {
 interface Placed extends PaneSurface {
   /** What each of its rows shows on the outer screen now; undefined = unknown, draw it. */
   shown: (string | undefined)[];
+  /** Rows the emulator changed since the last frame (from > to: none). */
+  damageFrom: number;
+  damageTo: number;
+  /** The row the cursor was last drawn on (-1: none). */
+  cursorRow: number;
   unsubscribe: () => void;
 }
 
@@ -85,10 +92,21 @@ export class ScreenWriter {
       this.surfaces.delete(name);
     }
     if (surface) {
+      const offChange = surface.pane.onChange(() => this.paneChanged(surface.pane));
+      const offDamage = surface.pane.onDamage(({ from, to }) => {
+        placed.damageFrom = Math.min(placed.damageFrom, from);
+        placed.damageTo = Math.max(placed.damageTo, to);
+      });
       const placed: Placed = {
         ...surface,
         shown: [],
-        unsubscribe: surface.pane.onChange(() => this.paneChanged(surface.pane)),
+        damageFrom: Infinity,
+        damageTo: -1,
+        cursorRow: -1,
+        unsubscribe: () => {
+          offChange();
+          offDamage();
+        },
       };
       this.surfaces.set(name, placed);
       this.dirty.add(surface.pane);
@@ -174,13 +192,20 @@ export class ScreenWriter {
     for (const s of this.surfaces.values()) {
       const term = s.pane.term;
       if (!this.dirty.has(s.pane) && s.shown.length === term.rows && !s.shown.includes(undefined)) continue;
-      const rows = renderScreen(term, s.cursor);
-      s.shown.length = term.rows;
-      for (let r = 0; r < rows.length && s.y + r < this.rows; r++) {
-        if (rows[r] === s.shown[r]) continue;
-        out += `\x1b[${s.y + r + 1};${s.x + 1}H${rows[r]}`;
-        s.shown[r] = rows[r];
+      if (s.shown.length !== term.rows) s.shown = new Array<string | undefined>(term.rows).fill(undefined);
+      const buffer = term.buffer.active;
+      const cursorRow = s.cursor && !isCursorHidden(term) ? buffer.baseY + buffer.cursorY - buffer.viewportY : -1;
+      for (let r = 0; r < term.rows && s.y + r < this.rows; r++) {
+        const damaged = (r >= s.damageFrom && r <= s.damageTo) || r === cursorRow || r === s.cursorRow || s.shown[r] === undefined;
+        if (!damaged) continue;
+        const text = r === cursorRow ? renderRow(term, r, buffer.cursorX) : renderRow(term, r);
+        if (text === s.shown[r]) continue;
+        out += `\x1b[${s.y + r + 1};${s.x + 1}H${text}`;
+        s.shown[r] = text;
       }
+      s.damageFrom = Infinity;
+      s.damageTo = -1;
+      s.cursorRow = cursorRow;
     }
     this.dirty.clear();
     if (out !== '') {
