@@ -216,7 +216,7 @@ export class LabController {
     this.witness(this.state.stepIndex, stage);
     this.record(next, complete);
     this.greenSeen.clear();
-    const findings = results.map(({ id, title, pass, found }) => ({ id, title, pass, found }));
+    const findings = results.map(({ id, title, pass, skipped, found }) => ({ id, title, pass, ...(skipped ? { skipped } : {}), found }));
     this.tell({ type: 'step-passed', lab: this.lab.id, step: next - 1, stepId: step.id, findings });
     if (complete) {
       this.update({ complete: true, panelOffset: 0 });
