@@ -66,6 +66,10 @@ export async function ensureBundle({ force = false } = {}) {
     // Ink's optional React devtools (only with DEV=true) is not installed.
     alias: { 'react-devtools-core': join(ROOT, 'scripts', 'no-devtools.mjs') },
     jsx: 'automatic',
+    // React and react-reconciler pick their development builds unless NODE_ENV is
+    // "production": twice the code, extra checks on every render, and more memory. Fixed at
+    // build time, so the user's own NODE_ENV cannot switch nslab into them.
+    define: { 'process.env.NODE_ENV': '"production"' },
     sourcemap: 'linked',
     logLevel: 'warning',
   });
