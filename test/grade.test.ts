@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { grade } from '../src/labs/grade.ts';
 import { builtInLab } from './support/lab.ts';
 import { guardRealMachine } from './support/host.ts';
+import { runAsNobody } from './support/nobody.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
 guardRealMachine(testRootfsTar);
@@ -28,8 +29,11 @@ async function referenceScript(): Promise<string> {
   return `${body[1]}\n`;
 }
 
-/** One requirement dropped each: [finding that must be red, its code, the edit]. */
-const BROKEN: ReadonlyArray<[string, string, (s: string) => string]> = [
+/**
+ * One requirement dropped each: [finding that must be red, its code, the edit, and whether it is
+ * the only red one (dropping a namespace also breaks what needs it; dropping the limits nothing else)].
+ */
+const BROKEN: ReadonlyArray<[string, string, (s: string) => string, 'alone'?]> = [
   ['pivoted', 'chroot', (s) => s.replace('pivot_root . oldroot', 'true').replace('umount -l /oldroot\n', '').replace('exec chroot / ', 'exec chroot . ')],
   ['old-root-detached', 'attached', (s) => s.replace('umount -l /oldroot\n', '')],
   ['own-pid', 'shared', (s) => s.replace('--pid ', '')],
@@ -39,6 +43,8 @@ const BROKEN: ReadonlyArray<[string, string, (s: string) => string]> = [
   ['volume-read-only', 'writable', (s) => s.replace('mount -o remount,bind,ro "$ROOTFS/data"\n', '')],
   ['hostname', 'shared-namespace', (s) => s.replace('--uts ', '')],
   ['volume', 'missing', (s) => s.split('\n').filter((l) => !l.includes('/data"')).join('\n')],
+  // The whole "where available" block gone: the script's shell stays in the lab's own cgroup.
+  ['limits', 'not-moved', (s) => s.replace(/^if \[ -d \/sys\/fs\/cgroup[\s\S]*?^fi\n/m, ''), 'alone'],
 ];
 
 describe('nslab grade', () => {
@@ -52,11 +58,13 @@ describe('nslab grade', () => {
     });
     const doc = JSON.parse(stdout) as { ok: boolean; findings: { id: string; pass: boolean }[] };
     expect(doc.ok).toBe(true);
-    expect(doc.findings.length).toBe(13);
-    expect(readFileSync(junit, 'utf8')).toMatch(/tests="13" failures="0"/);
+    expect(doc.findings.length).toBe(14);
+    // As root here, nslab can delegate a cgroup: the limits are checked, and hold.
+    expect(doc.findings.find((f) => f.id === 'limits')).toMatchObject({ pass: true });
+    expect(readFileSync(junit, 'utf8')).toMatch(/tests="14" failures="0" skipped="0"/);
   }, 120_000);
 
-  for (const [id, code, edit] of BROKEN) {
+  for (const [id, code, edit, alone] of BROKEN) {
     it(`a script without ${id} is red with that finding`, async () => {
       const lab = await builtInLab('capstone');
       const script = edit(await referenceScript());
@@ -65,6 +73,7 @@ describe('nslab grade', () => {
       expect(result.ok).toBe(false);
       const finding = result.findings.find((f) => f.id === id)!;
       expect([finding.pass, finding.code]).toEqual([false, code]);
+      if (alone) expect(result.findings.filter((f) => !f.pass).map((f) => f.id)).toEqual([id]);
     }, 120_000);
   }
 
@@ -78,6 +87,25 @@ describe('nslab grade', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL old-root-detached/);
   }, 120_000);
+
+  it.skipIf(process.getuid?.() !== 0)('where no cgroup can be delegated, the limits are skipped: not checked, neither failed nor passed', async () => {
+    // nslab run by an ordinary user has only the rlimit floor (test/labs/requirements.test.ts).
+    const out = JSON.parse(await runAsNobody('test/support/grade-as-nobody.ts', 120_000, [Buffer.from(await referenceScript()).toString('base64')])) as {
+      document: { ok: boolean; findings: { id: string; pass: boolean; skipped?: boolean; code: string; found: string }[] };
+      junit: string;
+      text: string;
+    };
+    const failing = out.document.findings.filter((f) => !f.pass && !f.skipped);
+    expect(failing, out.text).toEqual([]);
+    expect(out.document.ok).toBe(true);
+    const limits = out.document.findings.find((f) => f.id === 'limits')!;
+    expect(limits).toMatchObject({ pass: false, skipped: true, code: 'skipped' });
+    expect(limits.found).toMatch(/^not checked: a cgroup cannot be delegated to the lab: .*; to enable it, start nslab as root/);
+    expect(out.junit).toMatch(/tests="14" failures="0" skipped="1"/);
+    expect(out.junit).toMatch(/<testcase classname="nslab.capstone" name="limits: [^"]*"><skipped message="not checked: /);
+    expect(out.text).toMatch(/^skip limits: /m);
+    expect(out.text).toMatch(/every requirement holds that this machine can check \(1 not checked on this machine\)/);
+  }, 150_000);
 
   it('refuses a script it cannot read, in words', async () => {
     const result = await run(process.execPath, ['bin/nslab.js', 'grade', join(dir, 'missing.sh')]).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);

@@ -42,6 +42,19 @@ describe('a lab.md', () => {
     expect(first!.wrong.map((w) => w.expect)).toEqual([{ 'a-says-hello': 'different' }, { 'a-says-hello': 'missing' }]);
   });
 
+  it("takes a check's requires: (the stage gets a cgroup where available), and refuses an unknown one", async () => {
+    const wants = labMd('notes', (t) => t.replace('with: { path: /tmp/a, text: hello }', 'with: { path: /tmp/a, text: hello }\n        requires: [cgroup]'));
+    const { labs, problems } = await load(labsDir({ '01-notes/lab.md': wants }));
+    expect(problems).toEqual([]);
+    expect(labs[0]!.steps[0]!.checks[0]!.requires).toEqual(['cgroup']);
+    expect(labs[0]!.steps[1]!.checks[0]!.requires).toBeUndefined();
+    // Not refused where unmet (that is the lab-level requires:): its checks are skipped instead.
+    expect(labs[0]!.requires).toEqual([]);
+    expect(labs[0]!.start.cgroup).toBe('where-available');
+    const [problem] = await problemsOf(wants.replace('requires: [cgroup]', 'requires: [cgroups]'));
+    expect(problem).toMatch(/step "first", field checks\[0\]\.requires\[0\]: Invalid input: expected "cgroup"/);
+  });
+
   it('refuses another format with "this nslab reads format 1"', async () => {
     const [problem] = await problemsOf(labMd('notes', (t) => t.replace('format: 1', 'format: 2')));
     expect(problem).toMatch(/01-notes\/lab\.md:2: field format: is 2: this nslab reads format 1$/);

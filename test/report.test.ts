@@ -133,4 +133,14 @@ describe('report', () => {
     expect(tap).toContain('    not ok 3 - three: Third');
     expect(lines).toContain('not ok 1 - demo');
   });
+
+  it('a finding not checked on that machine (requires: unmet) is "skip", kept through the log', () => {
+    const dir = tempDir();
+    const log = new EventLog(dir, tick);
+    const skipped = { id: 'limits', title: 'bounded', pass: false, skipped: true as const, found: 'not checked: no cgroup' };
+    log.append({ type: 'step-passed', lab: 'demo', step: 0, stepId: 'one', findings: [finding, skipped] });
+    const tap = toTap(report(log, progress(1)));
+    expect(tap).toContain('- "skip limits: not checked: no cgroup"');
+    expect(tap).toContain('- "pass c1: the rootfs"');
+  });
 });

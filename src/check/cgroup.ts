@@ -33,19 +33,40 @@ function place(view: KernelView, who: Subject, c: 'pids' | 'memory'): Verdict<'n
   return { p, cgroup };
 }
 
+/** One controller's limit of the subject's cgroup: at most `atMost`, set below the lab's /lab. */
+function limitVerdict(view: KernelView, who: Subject, c: 'pids' | 'memory', atMost: number | string): Verdict<'not-moved' | 'no-limit' | 'too-high'> {
+  const r = place(view, who, c);
+  if ('code' in r) return r;
+  const limit = limitOf(r.p, c);
+  if (limit === null) return error(`the ${c} limit of ${r.cgroup} could not be read`);
+  const most = typeof atMost === 'number' ? atMost : parseSize(atMost);
+  const facts = { controller: c, cgroup: r.cgroup, limit: limit >= UNLIMITED ? 'max' : limit, atMost: most };
+  if (limit >= UNLIMITED) return { code: 'no-limit', facts };
+  return { code: limit > most ? 'too-high' : 'pass', facts };
+}
+
 export const cgroupLimited = predicate({
   name: 'cgroup.limited',
   params: z.strictObject({ subject: subject.default('container-init'), controller, atMost: amount }),
   codes: ['not-moved', 'no-limit', 'too-high'],
+  evaluate: (view, params) => limitVerdict(view, params.subject, params.controller, params.atMost),
+});
+
+/**
+ * Both limits a container runtime sets (the capstone's "limits"): the subject's pids cgroup
+ * and its memory cgroup, each one the lab made below /lab, each with a limit of its own. The
+ * first that does not hold is the verdict (its controller in the facts).
+ */
+export const cgroupBounded = predicate({
+  name: 'cgroup.bounded',
+  params: z.strictObject({ subject: subject.default('container'), pids: amount, memory: amount }),
+  codes: ['not-moved', 'no-limit', 'too-high'],
   evaluate(view, params) {
-    const r = place(view, params.subject, params.controller);
-    if ('code' in r) return r;
-    const limit = limitOf(r.p, params.controller);
-    if (limit === null) return error(`the ${params.controller} limit of ${r.cgroup} could not be read`);
-    const most = typeof params.atMost === 'number' ? params.atMost : parseSize(params.atMost);
-    const facts = { controller: params.controller, cgroup: r.cgroup, limit: limit >= UNLIMITED ? 'max' : limit, atMost: most };
-    if (limit >= UNLIMITED) return { code: 'no-limit', facts };
-    return { code: limit > most ? 'too-high' : 'pass', facts };
+    const pids = limitVerdict(view, params.subject, 'pids', params.pids);
+    if (pids.code !== 'pass') return pids;
+    const memory = limitVerdict(view, params.subject, 'memory', params.memory);
+    if (memory.code !== 'pass') return memory;
+    return { code: 'pass', facts: { pidsCgroup: pids.facts.cgroup!, pids: pids.facts.limit!, memoryCgroup: memory.facts.cgroup!, memory: memory.facts.limit! } };
   },
 });
 
@@ -66,4 +87,4 @@ export const cgroupHitLimit = predicate({
   },
 });
 
-export const CGROUP_PREDICATES = [cgroupLimited, cgroupHitLimit];
+export const CGROUP_PREDICATES = [cgroupLimited, cgroupBounded, cgroupHitLimit];

@@ -157,6 +157,15 @@ const WORDING: Record<string, Wording> = {
       'too-high': (f) => `${f.cgroup} allows ${f.limit}, more than ${f.atMost}`,
     },
   },
+  'cgroup.bounded': {
+    expected: (p) => `${who(p.subject)} is in a pids cgroup and a memory cgroup of its own, below /lab, that allow at most ${p.pids} processes and ${p.memory} of memory`,
+    found: {
+      pass: (f) => `${f.pidsCgroup} allows ${f.pids} processes and ${f.memoryCgroup} ${f.memory} bytes of memory`,
+      'not-moved': (f, p) => `${who(p.subject)} is still in ${f.cgroup === '/' ? "the lab's own" : '/lab, the'} ${f.controller} cgroup${f.cgroup === '/' ? '' : ' nslab gave the lab'}: the script makes one below /sys/fs/cgroup/${f.controller}/lab and writes its own pid ($$) into its cgroup.procs before it starts the container`,
+      'no-limit': (f) => `${f.cgroup} in the ${f.controller} hierarchy has no limit (it says max): write one into ${f.controller === 'pids' ? 'pids.max' : 'memory.limit_in_bytes (memory.max on cgroup v2)'}`,
+      'too-high': (f) => `${f.cgroup} allows ${f.limit}${f.controller === 'memory' ? ' bytes' : ' processes'}, more than ${f.atMost}`,
+    },
+  },
   'cgroup.hitLimit': {
     expected: (p) => `a fork in ${who(p.subject)}'s cgroup was refused at its pids.max`,
     found: {

@@ -7,7 +7,7 @@
  */
 import { NslabError } from '../errors.ts';
 import { Stage } from '../world/stage.ts';
-import { runChecks, typeLines, type CheckOutcome } from './runner.ts';
+import { holdsOrSkipped, runChecks, typeLines, type CheckOutcome } from './runner.ts';
 import type { Lab } from './types.ts';
 import { NSLAB_VERSION, xml } from './verify.ts';
 
@@ -31,24 +31,35 @@ export async function grade(lab: Lab, script: Buffer, rootfsTar: string): Promis
     // Only the lines that run the script: the reference solution's own script is not typed.
     await typeLines(step.solution.filter((l) => l.pane === 'container'), stage);
     const findings = await runChecks(step, stage);
-    return { ok: findings.every((f) => f.pass), findings };
+    // A requirement this machine cannot check (limits without a cgroup to delegate) is skipped:
+    // it neither fails the grade nor counts as held (every report says "skip" and why).
+    return { ok: findings.every(holdsOrSkipped), findings };
   } finally {
     await stage.close();
   }
 }
 
 export function gradeText(r: GradeResult): string {
-  const lines = r.findings.map((f) => `${f.pass ? 'ok  ' : 'FAIL'} ${f.id}: ${f.title}${f.pass ? '' : `\n       expected: ${f.expected}\n       found: ${f.found}`}`);
-  lines.push(r.ok ? 'every requirement holds' : `${r.findings.filter((f) => !f.pass).length} of ${r.findings.length} requirements do not hold`);
+  const lines = r.findings.map((f) =>
+    f.skipped ? `skip ${f.id}: ${f.title}\n       ${f.found}`
+    : `${f.pass ? 'ok  ' : 'FAIL'} ${f.id}: ${f.title}${f.pass ? '' : `\n       expected: ${f.expected}\n       found: ${f.found}`}`);
+  const failed = r.findings.filter((f) => !holdsOrSkipped(f)).length;
+  const skipped = r.findings.filter((f) => f.skipped).length;
+  const notChecked = skipped ? ` (${skipped} not checked on this machine)` : '';
+  lines.push(r.ok ? `every requirement holds${skipped ? ` that this machine can check${notChecked}` : ''}` : `${failed} of ${r.findings.length} requirements do not hold${notChecked}`);
   return lines.join('\n');
 }
 
 export function gradeDocument(script: string, r: GradeResult) {
-  return { nslab: NSLAB_VERSION, lab: CAPSTONE_ID, script, ok: r.ok, findings: r.findings.map((f) => ({ id: f.id, title: f.title, pass: f.pass, code: f.code, expected: f.expected, found: f.found })) };
+  return { nslab: NSLAB_VERSION, lab: CAPSTONE_ID, script, ok: r.ok, findings: r.findings.map((f) => ({ id: f.id, title: f.title, pass: f.pass, ...(f.skipped ? { skipped: true } : {}), code: f.code, expected: f.expected, found: f.found })) };
 }
 
 export function gradeJunit(script: string, r: GradeResult): string {
-  const failed = r.findings.filter((f) => !f.pass).length;
-  const cases = r.findings.map((f) => `    <testcase classname="nslab.capstone" name="${xml(`${f.id}: ${f.title}`)}">${f.pass ? '' : `<failure message="${xml(f.code)}">${xml(`expected: ${f.expected}\nfound: ${f.found}`)}</failure>`}</testcase>`);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nslab grade" tests="${cases.length}" failures="${failed}">\n  <testsuite name="${xml(script)}" tests="${cases.length}" failures="${failed}">\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
+  const failed = r.findings.filter((f) => !holdsOrSkipped(f)).length;
+  const skipped = r.findings.filter((f) => f.skipped).length;
+  const body = (f: CheckOutcome) =>
+    f.skipped ? `<skipped message="${xml(f.found)}"/>` : f.pass ? '' : `<failure message="${xml(f.code)}">${xml(`expected: ${f.expected}\nfound: ${f.found}`)}</failure>`;
+  const cases = r.findings.map((f) => `    <testcase classname="nslab.capstone" name="${xml(`${f.id}: ${f.title}`)}">${body(f)}</testcase>`);
+  const counts = `tests="${cases.length}" failures="${failed}" skipped="${skipped}"`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="nslab grade" ${counts}>\n  <testsuite name="${xml(script)}" ${counts}>\n${cases.join('\n')}\n  </testsuite>\n</testsuites>\n`;
 }

@@ -17,7 +17,7 @@ import type { KeyCommand } from '../term/keys.ts';
 import type { Session } from '../session/session.ts';
 import type { Stage } from '../world/stage.ts';
 import { panelRowsNeeded, panelText, panelWindow } from './panel.ts';
-import { runChecks, typeSolution, type CheckOutcome } from './runner.ts';
+import { holdsOrSkipped, runChecks, typeSolution, type CheckOutcome } from './runner.ts';
 import type { LabProgress, ProgressStore } from './progress.ts';
 import type { EventBody } from '../report/event-log.ts';
 import type { Lab, PaneName, Step } from './types.ts';
@@ -213,7 +213,7 @@ export class LabController {
     // stays as it is, with no React render and no Ink frame for it (each costs ~20 ms of CPU,
     // what limits how many sessions a machine holds).
     if (JSON.stringify(found) !== JSON.stringify(shown)) this.update(found);
-    if (counted.length > 0 && counted.every((r) => r.pass)) this.advance(stage, step, results);
+    if (counted.length > 0 && counted.every(holdsOrSkipped)) this.advance(stage, step, results);
   }
 
   private advance(stage: Stage, step: Step, results: readonly CheckOutcome[]): void {
@@ -222,7 +222,7 @@ export class LabController {
     this.witness(this.state.stepIndex, stage);
     this.record(next, complete);
     this.greenSeen.clear();
-    const findings = results.map(({ id, title, pass, found }) => ({ id, title, pass, found }));
+    const findings = results.map(({ id, title, pass, skipped, found }) => ({ id, title, pass, ...(skipped ? { skipped } : {}), found }));
     this.tell({ type: 'step-passed', lab: this.lab.id, step: next - 1, stepId: step.id, findings });
     if (complete) {
       this.update({ complete: true, panelOffset: 0 });

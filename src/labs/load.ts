@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { LabDefinitionError } from '../errors.ts';
 import type { LabPredicate, Library } from './library.ts';
 import { parseProse, type Prose } from './markdown.ts';
-import { FORMAT, frontMatter, translationFrontMatter } from './schema.ts';
+import { FORMAT, frontMatter, translationFrontMatter, type FrontMatter } from './schema.ts';
 import type { Check, Lab, Step } from './types.ts';
 
 export interface LabProblem {
@@ -85,7 +85,7 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
       problems.push({ file, line: parsed!.lineOf(['steps', s, ...path]), step: step.id, field, message });
     if (data.steps.findIndex((other) => other.id === step.id) !== s) at(['id'], `repeats the id of an earlier step`);
     // A check whose predicate is unknown stays a draft: it is reported, and the lab refused.
-    const drafts = step.checks.map((check, c): { id: string; title: string; predicate?: LabPredicate; params: unknown } => {
+    const drafts = step.checks.map((check, c): { id: string; title: string; predicate?: LabPredicate; params: unknown; requires?: readonly string[] } => {
       if (step.checks.findIndex((other) => other.id === check.id) !== c) at(['checks', c, 'id'], `"${check.id}" repeats the id of an earlier check of this step`);
       const predicate = predicates.get(check.predicate);
       if (!predicate) {
@@ -94,7 +94,7 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
       }
       const params = predicate.params.safeParse(check.with);
       if (!params.success) for (const issue of params.error.issues) at(['checks', c, 'with', ...issue.path], `${issue.message} (predicate ${predicate.name})`);
-      return { id: check.id, title: check.title, predicate, params: params.success ? params.data : undefined };
+      return { id: check.id, title: check.title, predicate, params: params.success ? params.data : undefined, ...(check.requires?.length ? { requires: check.requires } : {}) };
     });
     for (const [w, attempt] of step.wrong.entries()) {
       if (step.wrong.findIndex((other) => other.name === attempt.name) !== w) at(['wrong', w, 'name'], `"${attempt.name}" repeats the name of an earlier wrong attempt`);
@@ -132,13 +132,22 @@ export async function loadLab(dir: string, options: LoadOptions): Promise<Loaded
     summary: data.summary,
     ...(data.source !== undefined ? { source: data.source } : {}),
     requires: data.requires,
-    start: { container: data.start.container, ...(setup !== undefined ? { setup } : {}), ...(data.requires.includes('cgroup') ? { cgroup: true } : {}) },
+    start: { container: data.start.container, ...(setup !== undefined ? { setup } : {}), ...cgroupOf(data) },
     intro: prose.intro,
     steps,
     origin: { file, builtIn: options.builtIn, language: 'en' },
   };
   const warnings: LabProblem[] = [];
   return { lab: translate(lab, dir, options, warnings), warnings };
+}
+
+/**
+ * The lab's cgroup: required by the lab (refused where the machine has none), or wanted by some
+ * of its checks only (given where the machine can, and those checks skipped where not).
+ */
+function cgroupOf(data: FrontMatter): { cgroup?: true | 'where-available' } {
+  if (data.requires.includes('cgroup')) return { cgroup: true };
+  return data.steps.some((s) => s.checks.some((c) => c.requires?.includes('cgroup'))) ? { cgroup: 'where-available' } : {};
 }
 
 interface ParsedFile<T> {

@@ -70,6 +70,12 @@ export function panelText(view: LabView, status: StageStatus, width: number): Pa
         add(wrapHanging('    ', `Lab defect: ${DEFECT_TEXT}`, width), { color: 'yellow' });
         continue;
       }
+      if (result.skipped) {
+        // Not checked on this machine: neither a tick nor a cross, and why (what would enable it).
+        add(wrapHanging('– ', result.title, width), { dim: true });
+        add(wrapHanging('    ', result.found, width), { dim: true });
+        continue;
+      }
       add(wrapHanging(result.pass ? '✓ ' : '✗ ', result.title, width), { color: result.pass ? 'green' : 'red' });
       if (result.pass) continue;
       if (view.undone.includes(result.id)) add(wrapHanging('    ', 'It was green earlier in this step: something undid it.', width), { color: 'yellow' });

@@ -31,6 +31,17 @@ export function unmet(requires: readonly string[]): Unmet[] {
   return out;
 }
 
+/**
+ * For a check that `requires:` something the machine lacks: the finding in its place, "not
+ * checked: <reason>; to enable it, <what would>"; null when the check can run here. Such a check
+ * is reported as skipped: it neither passes nor fails (a lab, a grade or a step does not wait for
+ * it, and nothing reports it as held).
+ */
+export function notChecked(requires: readonly string[] | undefined): string | null {
+  const u = unmet(requires ?? []);
+  return u.length === 0 ? null : `not checked: ${u.map((x) => `${x.reason}; to enable it, ${x.enable}`).join('; ')}`;
+}
+
 /** One line for the lab list, verify and doctor; null when the lab can run here. */
 export function unavailableBecause(requires: readonly string[]): string | null {
   const u = unmet(requires);

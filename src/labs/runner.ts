@@ -2,6 +2,7 @@
 import { printable } from '../printable.ts';
 import type { Pane } from '../term/pane.ts';
 import { atPrompt } from '../term/prompt.ts';
+import { notChecked } from './requirements.ts';
 import type { Stage } from '../world/stage.ts';
 import { LIBRARY, type KernelView, type Library, type Verdict } from './library.ts';
 import type { Check, SolutionLine } from './types.ts';
@@ -17,6 +18,17 @@ export interface CheckOutcome {
   readonly expected: string;
   /** What the kernel shows now ("/old_root is still mounted in the container"). */
   readonly found: string;
+  /**
+   * Not checked: the check `requires:` what this machine lacks (code `skipped`, `found` says why
+   * and what would enable it). It neither passes nor fails: nothing waits for it, and nothing
+   * may report it as held.
+   */
+  readonly skipped?: true;
+}
+
+/** Held, or not checked here: what a step, a grade or a lab session may go on with. */
+export function holdsOrSkipped(o: CheckOutcome): boolean {
+  return o.pass || o.skipped === true;
 }
 
 export interface RunOptions {
@@ -56,6 +68,8 @@ export async function runChecks(step: { readonly checks: readonly Check[] }, sta
   return Promise.all(
     step.checks.map(async (check): Promise<CheckOutcome> => {
       const base = { id: check.id, title: check.title };
+      const skip = notChecked(check.requires);
+      if (skip !== null) return { ...base, pass: false, skipped: true, code: 'skipped', expected: check.title, found: skip };
       if (running.has(check)) {
         return { ...base, pass: false, code: 'error', expected: check.title, found: 'the check is still stuck from an earlier run; it is not started again until that run ends' };
       }

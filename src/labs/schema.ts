@@ -35,6 +35,8 @@ const check = z
     title: text,
     predicate: z.string().min(1, 'must name a predicate'),
     with: z.record(z.string(), z.unknown()).default({}),
+    /** Checked only where the machine has these (e.g. the capstone's limits); skipped elsewhere. */
+    requires: z.array(z.enum(REQUIREMENTS)).optional(),
   })
   .strict();
 

@@ -22,6 +22,11 @@ export interface PredicateCheck {
   readonly predicate: LabPredicate;
   /** `with:` as the predicate's schema parsed it. */
   readonly params: unknown;
+  /**
+   * What the machine must have for this check to run (`requires:` of the check); where it lacks
+   * it, the check is skipped with the reason ("not checked: ..."), never passed or failed.
+   */
+  readonly requires?: readonly string[];
 }
 
 export type Check = PredicateCheck;

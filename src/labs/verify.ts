@@ -39,6 +39,12 @@ export interface PhaseReport {
   readonly ok: boolean;
   readonly checks: readonly CheckReport[];
   readonly error?: string;
+  /**
+   * Not proven here: every check the phase names `requires:` what this machine lacks (the
+   * reason). Such a phase is ok only in the sense that nothing contradicts it; the reports say
+   * "skip", never "ok".
+   */
+  readonly skipped?: string;
   /** The panes when the phase failed, to see what was typed and answered (not in --json). */
   readonly screens?: { readonly host: string; readonly container: string };
 }
@@ -183,11 +189,15 @@ async function runAttempt(lab: Lab, index: number, attempt: WrongAttempt, rootfs
 function judge(phase: PhaseReport['phase'], outcomes: readonly CheckOutcome[], want: (id: string) => string, stage: Stage): PhaseReport {
   const checks = outcomes.map((o): CheckReport => {
     const w = want(o.id);
-    const ok = w === 'any' || (w === 'fail' ? !o.pass : o.code === w);
-    return { id: o.id, code: o.code, want: w, ok, ...(ok ? {} : { found: o.found }) };
+    // A check not run here (its requirement unmet) cannot contradict the phase; its code says `skipped`.
+    const ok = w === 'any' || o.skipped === true || (w === 'fail' ? !o.pass : o.code === w);
+    return { id: o.id, code: o.code, want: w, ok, ...(ok && !o.skipped ? {} : { found: o.found }) };
   });
   const ok = checks.every((c) => c.ok);
-  return { phase, ok, checks, ...(ok ? {} : { screens: screens(stage) }) };
+  // A phase whose every named check was skipped proved nothing: reported as skipped, with why.
+  const named = outcomes.filter((o) => want(o.id) !== 'any');
+  const skipped = named.length > 0 && named.every((o) => o.skipped) ? named[0]!.found : undefined;
+  return { phase, ok, checks, ...(skipped ? { skipped } : {}), ...(ok ? {} : { screens: screens(stage) }) };
 }
 
 function errorPhase(phase: PhaseReport['phase'], error: string, stage: Stage | undefined): PhaseReport {
@@ -216,6 +226,7 @@ export function formatReport(report: LabReport): string {
   const lines = [`${report.ok ? 'ok  ' : 'FAIL'} ${report.id} (${(report.ms / 1000).toFixed(1)} s; ${summary(report)})`];
   for (const step of report.steps) {
     for (const phase of step.phases) {
+      if (phase.ok && phase.skipped) lines.push(`  skip ${step.id} / ${phaseName(phase)}: ${phase.skipped}`);
       if (phase.ok) continue;
       const where = `${step.id} / ${phaseName(phase)}`;
       if (phase.error) lines.push(`  FAIL ${where}: ${phase.error}`);
@@ -268,7 +279,7 @@ export function reportDocument(reports: readonly LabReport[], problems: readonly
       steps: r.steps.map((s) => ({
         id: s.id,
         ok: s.ok,
-        phases: s.phases.map((p) => ({ phase: p.phase, ...(p.name !== undefined ? { name: p.name } : {}), ok: p.ok, ...(p.error ? { error: p.error } : {}), checks: p.checks })),
+        phases: s.phases.map((p) => ({ phase: p.phase, ...(p.name !== undefined ? { name: p.name } : {}), ok: p.ok, ...(p.skipped ? { skipped: p.skipped } : {}), ...(p.error ? { error: p.error } : {}), checks: p.checks })),
       })),
     })),
     problems,
@@ -286,7 +297,7 @@ export function junitReport(reports: readonly LabReport[], problems: readonly st
     for (const step of r.steps) {
       for (const phase of step.phases) {
         const name = `${step.id}: ${phase.phase === 'start' ? 'every check red before anything is typed' : phase.phase === 'solution' ? 'every check green after the reference solution' : `wrong attempt "${phase.name}" gives the declared verdicts`}`;
-        const body = phase.ok ? '' : `<failure message="${xml(phase.error ?? `${phase.checks.filter((c) => !c.ok).length} check(s) off`)}">${xml(failureText(step.id, phase))}</failure>`;
+        const body = phase.ok ? (phase.skipped ? `<skipped message="${xml(phase.skipped)}"/>` : '') : `<failure message="${xml(phase.error ?? `${phase.checks.filter((c) => !c.ok).length} check(s) off`)}">${xml(failureText(step.id, phase))}</failure>`;
         cases.push(`    <testcase classname="${xml(`nslab.${r.id}`)}" name="${xml(name)}">${body}</testcase>`);
       }
     }

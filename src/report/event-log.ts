@@ -18,7 +18,8 @@ export const EVENT_LOG_VERSION = 1;
 /** The `prev` of the first record: the hash of nothing that came before. */
 export const GENESIS = '0'.repeat(64);
 
-const findingSchema = z.object({ id: z.string(), title: z.string(), pass: z.boolean(), found: z.string() });
+/** `skipped`: not checked on that machine (a check's `requires:` unmet); neither pass nor fail. */
+const findingSchema = z.object({ id: z.string(), title: z.string(), pass: z.boolean(), skipped: z.literal(true).optional(), found: z.string() });
 export type Finding = z.infer<typeof findingSchema>;
 
 const bodySchema = z.discriminatedUnion('type', [

@@ -21,8 +21,13 @@ function xml(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
+/** A finding's word: a skipped one (not checked on that machine) is neither pass nor fail. */
+function verdictWord(f: Finding): string {
+  return f.skipped ? 'skip' : f.pass ? 'pass' : 'fail';
+}
+
 function findingLines(findings: readonly Finding[]): string[] {
-  return findings.map((f) => `${f.pass ? 'pass' : 'fail'} ${f.id}: ${f.title} — found ${f.found}`);
+  return findings.map((f) => `${verdictWord(f)} ${f.id}: ${f.title} — found ${f.found}`);
 }
 
 function stepDetails(step: StepReport): string[] {
@@ -91,7 +96,7 @@ export function toTap(report: Report): string {
       out.push(`      solutionShown: ${step.solutionShown}`);
       if (step.findings.length) {
         out.push('      findings:');
-        for (const f of step.findings) out.push(`        - ${yaml(`${f.pass ? 'pass' : 'fail'} ${f.id}: ${f.found}`)}`);
+        for (const f of step.findings) out.push(`        - ${yaml(`${verdictWord(f)} ${f.id}: ${f.found}`)}`);
       }
       out.push('      ...');
     }

@@ -30,8 +30,10 @@ export interface StageSpec {
   /**
    * Give the lab a cgroup of its own to write (`requires: [cgroup]`): `/lab` inside the world's
    * cgroup, owned by the lab's root, made before the setup runs (src/world/limits.ts delegate).
+   * `where-available`: the same where the machine can delegate one, and none where it cannot
+   * (checks that need it are then skipped, src/labs/runner.ts), instead of refusing the lab.
    */
-  readonly cgroup?: boolean;
+  readonly cgroup?: boolean | 'where-available';
 }
 
 export interface StageSize {
@@ -72,7 +74,7 @@ export class Stage {
   static async open(spec: StageSpec, rootfsTar: string, paneSize: StageSize | Promise<StageSize>, hooks: { onWorldSpawn?: () => void } = {}): Promise<Stage> {
     // Before any world exists: a lab this machine cannot give a cgroup is refused in words.
     const [missing] = spec.cgroup ? unmet(['cgroup']) : [];
-    if (missing) throw new NslabError(`This lab is unavailable here: ${missing.reason}.`, `To enable it, ${missing.enable}; \`nslab doctor\` shows what this machine offers.`);
+    if (missing && spec.cgroup !== 'where-available') throw new NslabError(`This lab is unavailable here: ${missing.reason}.`, `To enable it, ${missing.enable}; \`nslab doctor\` shows what this machine offers.`);
     // Awaited once the world is up; a failure is the open's failure, not an unhandled one meanwhile.
     if (paneSize instanceof Promise) paneSize.catch(() => {});
     const started = performance.now();
@@ -92,7 +94,7 @@ export class Stage {
       const size = await paneSize;
       const { Pane } = await loadPanes();
       const enteredPane = (argv: readonly string[], env: Record<string, string>) => openPane(Pane, world, argv, env, size);
-      if (spec.cgroup) world.limits.delegate(world.identity.uid);
+      if (spec.cgroup && !missing) world.limits.delegate(world.identity.uid);
       if (spec.setup) {
         const result = await world.exec(spec.setup);
         if (result.code !== 0) {

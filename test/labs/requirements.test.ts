@@ -29,16 +29,27 @@ describe.skipIf(!asRoot)('a lab whose requirement the machine lacks', () => {
   });
 
   it('is skipped by verify, never run or passed, and refused by Stage.open in words', async () => {
-    const out = JSON.parse(await runAsNobody('test/support/unavailable-lab.ts', 60_000)) as {
+    const out = JSON.parse(await runAsNobody('test/support/unavailable-lab.ts', 120_000)) as {
       document: { labs: { id: string; unavailable?: string; steps: unknown[] }[] };
       text: string;
       refused: string;
+      capstone: { document: { ok: boolean; labs: { steps: { phases: { phase: string; name?: string; ok: boolean; skipped?: string; checks: { id: string; code: string }[] }[] }[] }[] }; text: string };
     };
     expect(out.document.labs[0]!.unavailable).toMatch(/cannot be delegated/);
     expect(out.document.labs[0]!.steps).toEqual([]);
     expect(out.text).toMatch(/^skip cgroups: unavailable: /);
     expect(out.refused).toMatch(/This lab is unavailable here: .*To enable it, start nslab as root/);
-  });
+    // A lab with one check that requires a cgroup runs: that check is skipped, its wrong attempts
+    // proved nothing and say so, and every other check is proven as on any machine.
+    const capstone = out.capstone.document;
+    expect(capstone.ok, out.capstone.text).toBe(true);
+    const phases = capstone.labs[0]!.steps[0]!.phases;
+    const limitsOf = (p: (typeof phases)[number]) => p.checks.find((c) => c.id === 'limits')!.code;
+    expect(phases.map(limitsOf)).toEqual(phases.map(() => 'skipped'));
+    expect(phases.filter((p) => p.skipped).map((p) => p.name)).toEqual(['no limits', 'moved into cgroups, but no memory limit written']);
+    expect(phases.find((p) => p.phase === 'solution')!.checks.filter((c) => c.code !== 'pass').map((c) => c.id)).toEqual(['limits']);
+    expect(out.capstone.text).toMatch(/^  skip own-container \/ wrong attempt "no limits": not checked: a cgroup cannot be delegated/m);
+  }, 150_000);
 
   it('is named by doctor', async () => {
     const out = await nslabAsNobody(['doctor']);

@@ -13,7 +13,8 @@ import { testRootfsTar } from './rootfs.ts';
 export const NOBODY = 65534;
 const run = promisify(execFile);
 
-export async function runAsNobody(script: string, timeoutMs = 30_000): Promise<string> {
+/** `args` follow the container image's path on the script's command line. */
+export async function runAsNobody(script: string, timeoutMs = 30_000, args: readonly string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'nslab-unprivileged-'));
   chmodSync(dir, 0o755);
   const tar = join(dir, 'rootfs.tar');
@@ -24,7 +25,7 @@ export async function runAsNobody(script: string, timeoutMs = 30_000): Promise<s
   chownSync(userTmp, NOBODY, NOBODY);
   try {
     const { stdout } = await run('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--',
-      process.execPath, '--import', 'tsx', script, tar], { env: { ...process.env, HOME: dir, TMPDIR: userTmp }, timeout: timeoutMs });
+      process.execPath, '--import', 'tsx', script, tar, ...args], { env: { ...process.env, HOME: dir, TMPDIR: userTmp }, timeout: timeoutMs });
     return stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
