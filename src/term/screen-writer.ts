@@ -29,13 +29,11 @@ const CLEAR = '\x1b[H\x1b[2J';
 /**
  * While a pane keeps producing output, at most one frame per this many ms (60 fps): people
  * cannot read faster, and every frame is work for the outer terminal. A change after a quiet
- * moment, or one answering a key just typed, is drawn at once.
+ * moment is drawn at once; the first one after a key, in the same turn.
  */
 export const BUSY_FRAME_MS = 16;
 /** A pane that changed this recently is busy (flooding) rather than answering. */
 const BUSY_WITHIN_MS = 30;
-/** Output this soon after a key to the pane is its echo: draw it at once. */
-const ECHO_WITHIN_MS = 250;
 
 /** Where one pane's rows go on the outer screen (0-based cell of its top-left corner). */
 export interface PaneSurface {
@@ -142,19 +140,20 @@ export class ScreenWriter {
 
   private paneChanged(pane: Pane): void {
     const now = performance.now();
-    const echo = now - pane.lastInputAt <= ECHO_WITHIN_MS;
-    // lastChangeAt is still the change before this one.
+    // lastChangeAt is still the change before this one: a key typed since then makes this
+    // change the answer to it (its echo, or the first output of a command just entered).
+    const answersKey = pane.lastInputAt > pane.lastChangeAt;
     const streaming = now - pane.lastChangeAt < BUSY_WITHIN_MS;
     this.dirty.add(pane);
-    // The answer to a key, after a quiet moment, is drawn in this very turn rather than the
-    // next: nothing of Ink's is involved in a pane's own rows, and a frame Ink has due is still
-    // drawn after it, where the new layout puts the panes. Output that keeps coming (a command
-    // just started) takes the scheduled path, so it is not a frame per parsed slice.
-    if (echo && !streaming) {
+    // The answer to a key is drawn in this very turn rather than the next: nothing of Ink's is
+    // involved in a pane's own rows, and a frame Ink has due is still drawn after it, where the
+    // new layout puts the panes. Output that keeps coming without keys (a command flooding)
+    // is spaced: not a frame per parsed slice, which crowded out the other pane's echo.
+    if (answersKey) {
       this.frame();
       return;
     }
-    this.request(echo || !streaming);
+    this.request(!streaming);
   }
 
   private invalidateRows(from: number, count: number): void {
