@@ -15,8 +15,7 @@
 import pty, { type IPty } from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
-import { writeSync } from 'node:fs';
-import { isNonBlocking, setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
+import { setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
 import { canSkipPlainText, overwrittenPrefix } from './flood.ts';
 
 const { Terminal } = xtermHeadless;
@@ -30,8 +29,6 @@ const BACKLOG_LOW = 1 << 16;
 const PARSE_SLICE = 1 << 15;
 /** A backlog this long is looked at for plain text to skip (flood.ts). */
 const MIN_SKIP = 1 << 13;
-/** Writes up to this many characters (keys, a short paste) skip node-pty's queue. */
-const DIRECT_WRITE_MAX = 256;
 /** A pane is "quiet" this long after its last output: the moment to re-read the kernel. */
 export const QUIET_MS = 120;
 
@@ -80,8 +77,6 @@ export class Pane {
   private readonly pty: IPty;
   private readonly owns: (pid: number, session: number) => boolean;
   private backlog = 0;
-  /** The master is non-blocking: small writes may go straight to write(2) (writePty). */
-  private directWrites = false;
   private paused = false;
   /** Received, not yet handed to the emulator. */
   private queue: string[] = [];
@@ -123,12 +118,11 @@ export class Pane {
       env: options.env,
     });
     setCloseOnExec(this.masterFd);
-    this.directWrites = isNonBlocking(this.masterFd);
     this.pty.onData((data) => this.receive(data));
     // The keys typed (write() below), and the emulator's answers to programs that query the
     // terminal (cursor position, device attributes), which wait for them.
     this.term.onData((data) => {
-      if (!this.exit) this.writePty(data);
+      if (!this.exit) this.pty.write(data);
     });
     this.pty.onExit(({ exitCode, signal }) => {
       this.exit = { exitCode, signal };
@@ -158,35 +152,6 @@ export class Pane {
 
   private damage(d: Damage): void {
     for (const listener of this.damageListeners) listener(d);
-  }
-
-  /**
-   * To the program in the pane. A few bytes (a key) are written at once, by write(2) on the
-   * master: node-pty queues every write for libuv's thread pool (fs.write), which adds a
-   * thread hop to each keystroke's echo. Only when nothing of node-pty's is queued (order),
-   * and only on a non-blocking master: a program that stops reading its terminal fills the
-   * PTY's buffer, and then write(2) fails with EAGAIN instead of blocking nslab; the rest
-   * goes through node-pty's queue, which retries.
-   */
-  private writePty(data: string): void {
-    if (data.length <= DIRECT_WRITE_MAX && this.directWrites && this.ptyQueueEmpty()) {
-      const bytes = Buffer.from(data, 'utf8');
-      let written = 0;
-      try {
-        written = writeSync(this.masterFd, bytes);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      }
-      if (written < bytes.length) this.pty.write(bytes.subarray(written) as unknown as string);
-      return;
-    }
-    this.pty.write(data);
-  }
-
-  /** node-pty's own write queue is empty (read defensively: if its shape changes, never). */
-  private ptyQueueEmpty(): boolean {
-    const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue;
-    return Array.isArray(queue) && queue.length === 0;
   }
 
   private receive(data: string): void {
@@ -329,7 +294,9 @@ export class Pane {
    * Keys typed by the user, passed through byte for byte. They go through the emulator's
    * input() (which hands them to the PTY via onData, as above): xterm.js then parses the next
    * output, the echo, at once instead of on a timer (WriteBuffer's user-input fast path),
-   * which saves a millisecond or more of every keystroke's echo.
+   * which saves a millisecond or more of every keystroke's echo. They reach the PTY through
+   * node-pty's queue: written to the master directly instead, they echoed no sooner on an idle
+   * machine, and with 30 sessions on 2 cores some went unechoed for over 120 ms.
    */
   write(data: string): void {
     this.lastInputAt = performance.now();
