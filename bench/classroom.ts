@@ -69,7 +69,10 @@ class Student {
         if (this.expect) this.misses++;
         this.expect = null;
       }
-      this.pty.write('\r');
+      // Stopped halfway through a command: cancel the line (Ctrl-C) rather than run it. A
+      // half-typed `cat` would wait on the terminal, and every key of the next level would go
+      // to it instead of to a prompt: a whole session's keys counted as unechoed.
+      this.pty.write(this.stopped ? '\x03' : '\r');
       await sleep(400 + Math.random() * 800);
     }
   }

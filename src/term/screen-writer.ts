@@ -144,8 +144,8 @@ export class ScreenWriter {
     // change the answer to it (its echo, or the first output of a command just entered), drawn
     // at once. Output that keeps coming without keys (a command flooding) is spaced: not a frame
     // per parsed slice, which crowded out the other pane's echo. (Drawing the answer in this
-    // very turn, inside the parse callback, saved 0.05 ms and, with 20 sessions on 2 cores, left
-    // echoes undrawn for over 120 ms: the classroom figure fell from 20 to 10.)
+    // very turn, inside the parse callback, saves only ~0.05 ms: not worth a frame drawn while
+    // Ink may have a layout due.)
     const answersKey = pane.lastInputAt > pane.lastChangeAt;
     const streaming = now - pane.lastChangeAt < BUSY_WITHIN_MS;
     this.dirty.add(pane);
