@@ -10,8 +10,9 @@
  * of an open lab, a check run's time per lab, and the classroom curve (bench/classroom.ts).
  *
  * BENCH_RUNS (default 5) sets the number of interleaved runs; BENCH_CLASSROOM=0 skips the
- * classroom; BENCH_ONLY=screen stops after the side-by-side figures; BENCH_INSTALLED=<prefix>/bin/nslab also times an installed package's launch
- * against the clone's (`npm pack`, then `npm i -g --prefix <prefix> nslab-*.tgz`).
+ * classroom (BENCH_CLASSROOM_LEVELS=20,30 tries only those); BENCH_ONLY=screen stops after the
+ * side-by-side figures; BENCH_INSTALLED=<prefix>/bin/nslab also times an installed package's
+ * launch against the clone's (`npm pack`, then `npm i -g --prefix <prefix> nslab-*.tgz`).
  */
 import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -108,8 +109,8 @@ async function echoKeys(outer: Outer, side: 'left' | 'right', keepGoing: (n: num
 }
 
 /**
- * The flood's last line is on screen in the right half, alone on its row. Every row is looked at: where the
- * pane's bottom row falls depends on the layout (footer and notice rows below it).
+ * The flood's last line is on screen in the right half, alone on its row. Every row is looked
+ * at: where the pane's bottom row falls depends on the layout (footer and notice rows below).
  */
 function floodEnded(outer: Outer): boolean {
   const buffer = outer.term.buffer.active;

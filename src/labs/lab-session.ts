@@ -31,7 +31,6 @@ export interface LabView {
   readonly complete: boolean;
   /** Set while nslab replays earlier steps' solutions to resume at a later step. */
   readonly catchingUp: string | null;
-  /** How long the last check run took, in ms (for instructors: the help screen shows it). */
   /** Checks of this step that passed on the baseline run, before anything was typed: lab defects. */
   readonly defects: readonly string[];
   /** Checks of this step that were green earlier in this step and are red now. */
