@@ -111,6 +111,7 @@ export class Pane {
     this.term.unicode.activeVersion = '11';
     this.owns = options.owns ?? (() => false);
     this.trackDamage();
+    this.surviveParserErrors();
     this.pty = pty.spawn(options.argv[0]!, options.argv.slice(1), {
       name: 'xterm-256color',
       cols: options.cols,
@@ -146,6 +147,32 @@ export class Pane {
     source.onRequestReset(all);
     this.term.onScroll(all);
   }
+
+  /**
+   * An exception inside xterm.js's parser (seen under load after resizes: "Cannot read
+   * properties of undefined (reading 'replaceCells')", a line past the buffer) would be thrown
+   * from its own timer and end nslab, and the lab world with it. A pane's output must never do
+   * that: the emulator is reset instead (the program's next output redraws it) and nslab goes
+   * on. The write buffer is xterm.js's internal; if it moves, nothing is wrapped.
+   */
+  private surviveParserErrors(): void {
+    const buffer = (this.term as unknown as { _core?: { _writeBuffer?: { _action?: unknown } } })._core?._writeBuffer;
+    const action = buffer?._action;
+    if (!buffer || typeof action !== 'function') return;
+    buffer._action = (...args: unknown[]) => {
+      try {
+        return (action as (...a: unknown[]) => unknown).apply(buffer, args);
+      } catch {
+        this.parserErrors++;
+        this.term.reset();
+        this.damage({ from: 0, to: this.term.rows - 1 });
+        return undefined;
+      }
+    };
+  }
+
+  /** Exceptions xterm.js's parser threw on this pane's output (survived by a reset). */
+  parserErrors = 0;
 
   /** True when the emulator cannot say which rows changed: every change is then all of them. */
   private damageAll = false;
