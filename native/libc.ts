@@ -90,7 +90,14 @@ export function readlinkFd(fd: number): string {
 const fcntlFn = libc.func('int fcntl(int fd, int cmd, ...)');
 const F_GETFD = 1;
 const F_SETFD = 2;
+const F_GETFL = 3;
 const FD_CLOEXEC = 1;
+const O_NONBLOCK = 0o4000;
+
+/** Whether `fd` is in non-blocking mode (fcntl(2) F_GETFL, O_NONBLOCK). */
+export function isNonBlocking(fd: number): boolean {
+  return ((checked('fcntl', [fd, 'F_GETFL'], () => fcntlFn(fd, F_GETFL) as number)) & O_NONBLOCK) !== 0;
+}
 
 /**
  * Marks `fd` close-on-exec (fcntl(2) F_SETFD), so that no program nslab starts inherits it.

@@ -15,7 +15,8 @@
 import pty, { type IPty } from 'node-pty';
 import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
-import { setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
+import { writeSync } from 'node:fs';
+import { isNonBlocking, setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
 import { canSkipPlainText, overwrittenPrefix } from './flood.ts';
 
 const { Terminal } = xtermHeadless;
@@ -29,6 +30,10 @@ const BACKLOG_LOW = 1 << 16;
 const PARSE_SLICE = 1 << 15;
 /** A backlog this long is looked at for plain text to skip (flood.ts). */
 const MIN_SKIP = 1 << 13;
+/** Writes up to this many characters (keys, a short paste) skip node-pty's queue. */
+const DIRECT_WRITE_MAX = 256;
+/** Output within this many ms of the last change is a stream (a flood), not an answer. */
+export const STREAMING_MS = 30;
 /** A pane is "quiet" this long after its last output: the moment to re-read the kernel. */
 export const QUIET_MS = 120;
 
@@ -77,6 +82,8 @@ export class Pane {
   private readonly pty: IPty;
   private readonly owns: (pid: number, session: number) => boolean;
   private backlog = 0;
+  /** The master is non-blocking: small writes may go straight to write(2) (writePty). */
+  private directWrites = false;
   private paused = false;
   /** Received, not yet handed to the emulator. */
   private queue: string[] = [];
@@ -119,11 +126,12 @@ export class Pane {
       env: options.env,
     });
     setCloseOnExec(this.masterFd);
+    this.directWrites = isNonBlocking(this.masterFd);
     this.pty.onData((data) => this.receive(data));
     // Programs that query the terminal (cursor position, device attributes) wait for the
     // answer; the emulator produces it and it must go back to the program.
     this.term.onData((data) => {
-      if (!this.exit) this.pty.write(data);
+      if (!this.exit) this.writePty(data);
     });
     this.pty.onExit(({ exitCode, signal }) => {
       this.exit = { exitCode, signal };
@@ -171,6 +179,12 @@ export class Pane {
     };
   }
 
+  /** xterm.js's write buffer (internal; read defensively: without it, parsing is on its timer). */
+  private get writeBuffer(): { handleUserInput(): void } | null {
+    const buffer = (this.term as unknown as { _core?: { _writeBuffer?: { handleUserInput?: unknown } } })._core?._writeBuffer;
+    return typeof buffer?.handleUserInput === 'function' ? (buffer as { handleUserInput(): void }) : null;
+  }
+
   /** Exceptions xterm.js's parser threw on this pane's output (survived by a reset). */
   parserErrors = 0;
 
@@ -179,6 +193,35 @@ export class Pane {
 
   private damage(d: Damage): void {
     for (const listener of this.damageListeners) listener(d);
+  }
+
+  /**
+   * To the program in the pane. A few bytes (a key) are written at once, by write(2) on the
+   * master: node-pty queues every write for libuv's thread pool (fs.write), which adds a
+   * thread hop to each keystroke's echo. Only when nothing of node-pty's is queued (order),
+   * and only on a non-blocking master: a program that stops reading its terminal fills the
+   * PTY's buffer, and then write(2) fails with EAGAIN instead of blocking nslab; the rest
+   * goes through node-pty's queue, which retries.
+   */
+  private writePty(data: string): void {
+    if (data.length <= DIRECT_WRITE_MAX && this.directWrites && this.ptyQueueEmpty()) {
+      const bytes = Buffer.from(data, 'utf8');
+      let written = 0;
+      try {
+        written = writeSync(this.masterFd, bytes);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      }
+      if (written < bytes.length) this.pty.write(bytes.subarray(written) as unknown as string);
+      return;
+    }
+    this.pty.write(data);
+  }
+
+  /** node-pty's own write queue is empty (read defensively: if its shape changes, never). */
+  private ptyQueueEmpty(): boolean {
+    const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue;
+    return Array.isArray(queue) && queue.length === 0;
   }
 
   private receive(data: string): void {
@@ -215,6 +258,11 @@ export class Pane {
       return;
     }
     this.parsing = true;
+    // The answer to a key, or output after a quiet moment, is parsed now: xterm.js's write()
+    // otherwise starts parsing from a setTimeout (a millisecond later, every time); its "user
+    // input" path parses at once. Output that keeps streaming stays on the timer, which lets
+    // it pile up into a backlog that flood.ts can skip through, and parses it in larger bites.
+    if (this.answersKey || !this.streaming) this.writeBuffer?.handleUserInput();
     this.term.write(slice, () => {
       this.backlog -= slice.length;
       if (this.paused && this.backlog < BACKLOG_LOW) {
@@ -239,6 +287,19 @@ export class Pane {
     this.queue = [cut > 0 ? text.slice(cut) : text];
     this.backlog -= cut;
     this.skipped += cut;
+  }
+
+  /**
+   * The next change answers a key typed since the last one (its echo, or the first output of a
+   * command just entered). Read before the change is reported: lastChangeAt is still the one before.
+   */
+  get answersKey(): boolean {
+    return this.lastInputAt > this.lastChangeAt;
+  }
+
+  /** Output keeps coming: the screen last changed under STREAMING_MS ago. */
+  get streaming(): boolean {
+    return performance.now() - this.lastChangeAt < STREAMING_MS;
   }
 
   private checkQuiet(): void {
@@ -318,11 +379,9 @@ export class Pane {
   }
 
   /**
-   * Keys typed by the user, passed through byte for byte, through node-pty's write queue.
-   * (Not through the emulator's input(), although xterm.js then parses the echo at once, on its
-   * user-input fast path, instead of on a timer, a millisecond sooner: with it, one run of the
-   * suite under load crashed twice inside xterm.js's parser, on a line past the buffer, right
-   * after resizes. The cause is not pinned down; a crashed nslab is worse than a slower echo.)
+   * Keys typed by the user, passed through byte for byte (writePty). The echo they cause is
+   * parsed as soon as it arrives, like all output (parseNext); the emulator's input() is not
+   * used for keys: it would only add a second route to the PTY.
    */
   write(data: string): void {
     this.lastInputAt = performance.now();

@@ -29,11 +29,9 @@ const CLEAR = '\x1b[H\x1b[2J';
 /**
  * While a pane keeps producing output, at most one frame per this many ms (60 fps): people
  * cannot read faster, and every frame is work for the outer terminal. A change after a quiet
- * moment, or the first one after a key, is drawn at once (the next turn of the event loop).
+ * moment is drawn at once; the first one after a key, in the same turn.
  */
 export const BUSY_FRAME_MS = 16;
-/** A pane that changed this recently is busy (flooding) rather than answering. */
-const BUSY_WITHIN_MS = 30;
 
 /** Where one pane's rows go on the outer screen (0-based cell of its top-left corner). */
 export interface PaneSurface {
@@ -139,17 +137,17 @@ export class ScreenWriter {
   }
 
   private paneChanged(pane: Pane): void {
-    const now = performance.now();
-    // lastChangeAt is still the change before this one: a key typed since then makes this
-    // change the answer to it (its echo, or the first output of a command just entered), drawn
-    // at once. Output that keeps coming without keys (a command flooding) is spaced: not a frame
-    // per parsed slice, which crowded out the other pane's echo. (Drawing the answer in this
-    // very turn, inside the parse callback, saves only ~0.05 ms: not worth a frame drawn while
-    // Ink may have a layout due.)
-    const answersKey = pane.lastInputAt > pane.lastChangeAt;
-    const streaming = now - pane.lastChangeAt < BUSY_WITHIN_MS;
     this.dirty.add(pane);
-    this.request(answersKey || !streaming);
+    // The answer to a key (Pane.answersKey) is drawn in this very turn rather than the next:
+    // nothing of Ink's is involved in a pane's own rows, and a frame Ink has due is still drawn
+    // after it, where the new layout puts the panes. Output that keeps coming without keys (a
+    // command flooding) is spaced: not a frame per parsed slice, which crowded out the other
+    // pane's echo.
+    if (pane.answersKey) {
+      this.frame();
+      return;
+    }
+    this.request(!pane.streaming);
   }
 
   private invalidateRows(from: number, count: number): void {
