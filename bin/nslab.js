@@ -9,7 +9,11 @@
 // --max-semi-space-size=1 (MiB): V8's young generation grows to 32 MiB by default while
 // output floods a pane; nslab's allocations are short-lived strings, and a 1 MiB semi-space
 // costs no measurable time but ~30 MiB of resident memory (measured after `seq 1 2000000`).
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+
+// NSLAB_TRACE (src/trace.ts): when Node's own start-up ended, and when the bundle's began.
+const mark = (what) => process.env.NSLAB_TRACE && appendFileSync(process.env.NSLAB_TRACE, `${(performance.timeOrigin + performance.now()).toFixed(1)} ${what}\n`);
+mark('bin');
 
 const packed = new URL('../dist/PACKED', import.meta.url);
 let entry = new URL('../dist/cli.js', import.meta.url).href;
@@ -24,4 +28,5 @@ if (!existsSync(packed)) {
     entry = new URL('../src/cli.ts', import.meta.url).href;
   }
 }
+mark('bin-import');
 await import(entry);

@@ -2,11 +2,13 @@
 import type { Lab } from '../src/labs/types.ts';
 import { ProgressStore } from '../src/labs/progress.ts';
 import { EventLog, type EventBody } from '../src/report/event-log.ts';
-import { tapStdout, type CastRecorder } from '../src/record/asciicast.ts';
+import type { CastRecorder } from '../src/record/asciicast.ts';
 import { Navigator } from '../src/navigator.ts';
+import { FIRST_FRAME_WAIT_MS, takeTerminal, type TerminalHandle } from '../src/term/terminal.ts';
 import type { Stage } from '../src/world/stage.ts';
 import { App } from './App.tsx';
-import { runFullscreen } from './fullscreen.tsx';
+import { mark } from '../src/trace.ts';
+import { mountInk } from './fullscreen.tsx';
 
 /** What to open first; a lab or the playground may come with its stage already opening. */
 export type Start =
@@ -22,13 +24,14 @@ export interface RunOptions {
   readonly labProblems?: string | null;
   /** Said on the first screen (what a rootfs import did). */
   readonly notice?: string | null;
+  /** The terminal, already taken (src/cli.ts: the playground's panes may be on it before Ink is loaded). */
+  readonly terminal?: TerminalHandle;
+  /** The start's stage is open and its panes are on that terminal: the views wait for the session to attach it. */
+  readonly stageShown?: boolean;
 }
 
 /** How long after the first screen a lab loader starts (the first frames are drawn by then). */
 const LABS_AFTER_SCREEN_MS = 200;
-
-/** The longest the first frame waits for the first stage to open (see runApp). */
-const FIRST_FRAME_WAIT_MS = 1_000;
 
 /** Runs the app until the user quits (or a signal arrives); the lab world goes with it. */
 export async function runApp(labs: Promise<readonly Lab[]> | (() => Promise<readonly Lab[]>), rootfsTar: string, start: Start, options: RunOptions = {}): Promise<void> {
@@ -46,10 +49,6 @@ export async function runApp(labs: Promise<readonly Lab[]> | (() => Promise<read
     log.append(event);
   };
   const navigator = new Navigator(start.kind === 'play' || typeof labs === 'function' ? [] : await labs, store, rootfsTar, size, events, options.labProblems ?? null, { notice: options.notice ?? null });
-  const untap = recorder ? tapStdout(process.stdout, (data) => recorder.output(data)) : () => {};
-  // Registered before the screen's own resize handler: the "r" event precedes the redraw.
-  const onResize = () => recorder?.resize(process.stdout.columns ?? 80, process.stdout.rows ?? 24);
-  process.stdout.on('resize', onResize);
   // Labs given as a loader (the playground's) are loaded once the first screen is out: loading
   // them (yaml, zod, the lab files through tsx) is a few hundred ms of this thread's time, which
   // must not come between the launch and the first frame.
@@ -58,12 +57,13 @@ export async function runApp(labs: Promise<readonly Lab[]> | (() => Promise<read
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let quitting = false;
+  let screen: ReturnType<typeof mountInk> | undefined;
+  let terminal: TerminalHandle | undefined;
   const quit = () => {
     if (quitting) return;
     quitting = true;
-    screen.restore();
-    untap();
-    process.stdout.off('resize', onResize);
+    screen?.unmount();
+    terminal?.restore();
     recorder?.close();
     void navigator.close().then(finish, finish);
   };
@@ -76,15 +76,29 @@ export async function runApp(labs: Promise<readonly Lab[]> | (() => Promise<read
     : start.kind === 'present' ? navigator.openPresentation(start.id, start.stage, start.step, markStep)
     : start.kind === 'play' ? navigator.openPlayground(start.stage)
     : Promise.resolve();
+  // With the panes already shown the stage is open and the session attaches it within this turn's
+  // microtasks; keys typed meanwhile are delivered after that, none to a session without a stage.
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([opening.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_FRAME_WAIT_MS)))]);
+  if (options.stageShown) await opening.catch(() => {});
+  else if (!options.terminal) await Promise.race([opening.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_FRAME_WAIT_MS)))]);
   clearTimeout(timer);
-  const screen = runFullscreen(<App navigator={navigator} />, {
+  terminal = options.terminal ?? takeTerminal(recorder);
+  // The size now: the terminal may have been resized while the first frame waited.
+  const now = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
+  if (now.columns !== size.columns || now.rows !== size.rows) navigator.resize(now.columns, now.rows);
+  mark('ink-start');
+  screen = mountInk(<App navigator={navigator} />, terminal.writer, now.columns, now.rows);
+  navigator.onQuit = quit;
+  // Keys typed while the views loaded are delivered now, in order (a Ctrl-g q among them quits).
+  terminal.route({
     onInput: (chunk) => navigator.input(chunk),
-    onResize: (columns, rows) => navigator.resize(columns, rows),
+    onResize: (columns, rows) => {
+      navigator.resize(columns, rows);
+      screen?.resize(columns, rows);
+    },
     onSignal: quit,
   });
-  navigator.onQuit = quit;
+  mark('ink-mounted');
   if (typeof labs === 'function') setTimeout(() => setLabs(labs()), LABS_AFTER_SCREEN_MS);
   await opening;
   await finished;

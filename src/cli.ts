@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NslabError } from './errors.ts';
+import { mark } from './trace.ts';
 import { PACKAGE_ROOT } from './paths.ts';
 import { printable } from './printable.ts';
 import { unavailableBecause } from './labs/requirements.ts';
@@ -15,6 +16,8 @@ import type { Lab } from './labs/types.ts';
 import type { Stage, StageSize, StageSpec } from './world/stage.ts';
 import { configureLimits, DEFAULT_LIMITS, formatBytes, parseSize } from './world/limits.ts';
 import type { Start } from '../components/run.tsx';
+
+mark('cli-eval');
 
 // Modules are imported where they are used, not here: a full-screen command starts its lab
 // world first and loads the rest while the world boots (see openInteractive), and a command
@@ -130,7 +133,8 @@ interface Opening {
   readonly recorder: Awaited<ReturnType<typeof openRecorder>>;
   /** The first stage, opening (when the command has one). */
   readonly stage?: Promise<Stage>;
-  readonly ui: Ui;
+  /** Loaded while the world boots (not for the playground, which draws its panes first). */
+  readonly ui?: Ui;
 }
 
 /**
@@ -147,6 +151,7 @@ async function openInteractive(
   rootfs: string | undefined,
   record: { file: string | undefined; title: string },
   first?: { spec: (stages: typeof import('./world/stage.ts')) => StageSpec; panel: boolean | number },
+  options: { ui: boolean } = { ui: true },
 ): Promise<Opening> {
   const interactive = process.stdin.isTTY && process.stdout.isTTY;
   if (!interactive || process.env.TERM === 'dumb') {
@@ -154,7 +159,9 @@ async function openInteractive(
     checkTerminalKind();
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
+  mark('openInteractive');
   const image = containerImage(rootfs);
+  void image.then(() => mark('image'));
   // The rest waits until level 1 is spawned (or the opening failed first): work started before
   // it, on this thread or in probe processes, would only delay the world.
   let spawned!: () => void;
@@ -162,14 +169,17 @@ async function openInteractive(
   const stage = first ? image.then(async ({ tar }) => openEarly(first.spec(await stageModule()), tar, first.panel, spawned)) : undefined;
   void (stage ?? image).then(spawned, spawned);
   const prerequisites = worldSpawned.then(() => assertPrerequisites({ terminal: terminalSize() }));
-  const ui = worldSpawned.then(loadUi);
+  const ui = options.ui ? worldSpawned.then(loadUi) : undefined;
+  void ui?.then(() => mark('ui-loaded'));
+  void prerequisites.then(() => mark('prereq'));
+  void stage?.then(() => mark('stage-open'));
   // Each is awaited below, or dropped with the error that comes first.
   for (const started of [image, stage, prerequisites, ui]) started?.catch(() => {});
   try {
     await prerequisites;
     const { tar, summary } = await image;
     const recorder = await openRecorder(record.file, record.title);
-    return { tar, summary, recorder, ui: await ui, ...(stage ? { stage } : {}) };
+    return { tar, summary, recorder, ...(ui ? { ui: await ui } : {}), ...(stage ? { stage } : {}) };
   } catch (error) {
     void stage?.then((opened) => opened.close(), () => {});
     throw error;
@@ -198,6 +208,22 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
   } finally {
     if (fetch?.configurable) Object.defineProperty(globalThis, 'fetch', fetch);
   }
+}
+
+/**
+ * The playground's first frame: its panes, drawn as soon as the stage is open and before the
+ * views are loaded (src/term/terminal.ts). A stage that takes longer than FIRST_FRAME_WAIT_MS,
+ * or fails, is left to the views ("starting", or why it failed).
+ */
+async function paintFirstFrame(stage: Promise<Stage>, recorder: Opening['recorder']) {
+  const { FIRST_FRAME_WAIT_MS, paintStage, takeTerminal } = await import('./term/terminal.ts');
+  let timer: NodeJS.Timeout | undefined;
+  const opened = await Promise.race([stage.catch(() => null), new Promise<null>((resolve) => (timer = setTimeout(resolve, FIRST_FRAME_WAIT_MS, null)))]);
+  clearTimeout(timer);
+  const terminal = takeTerminal(recorder);
+  if (opened) paintStage(terminal.writer, opened);
+  mark('painted');
+  return { terminal, stageShown: opened !== null };
 }
 
 /**
@@ -244,7 +270,7 @@ export function buildProgram(): Command {
       if (labId !== undefined && !lab) throw unknownLab(labId, labs, problems);
       const { tar, summary, recorder, stage, ui } = await openInteractive(options.rootfs, { file: options.record, title: `nslab ${labId ?? ''}`.trim() }, lab ? { spec: () => lab.start, panel: true } : undefined);
       const start: Start = lab ? { kind: 'lab', id: lab.id, stage } : { kind: 'list' };
-      await ui.runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems), notice: summary });
+      await (ui ?? (await loadUi())).runApp(Promise.resolve(labs), tar, start, { recorder, labProblems: problemNotice(problems), notice: summary });
     });
 
   program
@@ -253,9 +279,11 @@ export function buildProgram(): Command {
     .addOption(rootfsOption())
     .addOption(recordOption())
     .action(async (options: { rootfs?: string; record?: string }, command: Command) => {
-      const { tar, summary, recorder, stage, ui } = await openInteractive(rootfsOf(command), { file: options.record, title: 'nslab play' }, { spec: (stages) => stages.PLAYGROUND, panel: false });
+      const { tar, summary, recorder, stage } = await openInteractive(rootfsOf(command), { file: options.record, title: 'nslab play' }, { spec: (stages) => stages.PLAYGROUND, panel: false }, { ui: false });
+      // Both prompts are drawn before Ink is loaded; the views take over the same screen.
+      const first = await paintFirstFrame(stage!, recorder);
       // The lab files are only needed for Ctrl-g l; runApp loads them once the playground is up.
-      await ui.runApp(async () => (await catalog()).labs, tar, { kind: 'play', stage }, { recorder, notice: summary });
+      await (await loadUi()).runApp(async () => (await catalog()).labs, tar, { kind: 'play', stage }, { recorder, notice: summary, ...first });
     });
 
   program
@@ -276,7 +304,7 @@ export function buildProgram(): Command {
       }
       const { PRESENTER_PANEL_ROWS } = await import('./layout.ts');
       const { tar, summary, recorder, stage, ui } = await openInteractive(rootfsOf(command), { file: options.record, title: `nslab present ${labId}` }, { spec: () => lab.start, panel: PRESENTER_PANEL_ROWS });
-      await ui.runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder, notice: summary });
+      await (ui ?? (await loadUi())).runApp(Promise.resolve(labs), tar, { kind: 'present', id: lab.id, stage, step: step - 1 }, { recorder, notice: summary });
     });
 
   program

@@ -15,12 +15,14 @@ import xterm from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { stripVTControlCharacters } from 'node:util';
 import stringWidth from 'string-width';
-import { mountScreen, type Screen } from '../components/fullscreen.tsx';
+import { mountInk, type Screen } from '../components/fullscreen.tsx';
 import { StageScreen } from '../components/StageScreen.tsx';
 import { Session } from '../src/session/session.ts';
 import { PLAYGROUND } from '../src/world/stage.ts';
 import { MAX_CELL_UNITS, renderRow } from '../src/term/render.ts';
 import type { Pane } from '../src/term/pane.ts';
+import { ScreenWriter, type PaneSurface } from '../src/term/screen-writer.ts';
+import { paintStage, playgroundPaneOrigins } from '../src/term/terminal.ts';
 import { guardRealMachine } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
 
@@ -31,7 +33,10 @@ type Term = InstanceType<typeof Terminal>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let session: Session;
+let writer: ScreenWriter;
 let screen: Screen;
+/** The screen as `nslab play` first draws it, before Ink: its differences, and where the panes were. */
+let early: { diffs: string[]; placements: PaneSurface[] };
 let outer: Term;
 let written: string[] = [];
 let columns = 160;
@@ -48,12 +53,16 @@ beforeAll(async () => {
   const tar = await testRootfsTar();
   outer = newOuter(columns, rows);
   session = new Session({ spec: PLAYGROUND, rootfsTar: tar, columns, rows });
-  screen = mountScreen(createElement(StageScreen, { session, columns, rows }), (data) => {
+  writer = new ScreenWriter((data) => {
     written.push(data);
     outer.write(data);
-  }, columns, rows);
+  }, rows);
+  // As `nslab play` starts (src/cli.ts): the open stage's panes through the writer alone, then Ink.
   await session.start();
   await until(() => screenOf('host').includes('root@host') && screenOf('container').includes('root@container'));
+  paintStage(writer, session.view.stage!);
+  early = { diffs: await differences(), placements: writer.placements() };
+  screen = mountInk(createElement(StageScreen, { session, columns, rows }), writer, columns, rows);
 });
 
 afterAll(async () => {
@@ -86,7 +95,7 @@ async function settle(): Promise<void> {
   await until(() => {
     const now = performance.now();
     const stage = session.view.stage;
-    return !!stage && now - stage.host.lastChangeAt > 250 && now - stage.container.lastChangeAt > 250 && !screen.writer.pending;
+    return !!stage && now - stage.host.lastChangeAt > 250 && now - stage.container.lastChangeAt > 250 && !writer.pending;
   }, 60_000);
   await new Promise<void>((resolve) => outer.write('', resolve));
 }
@@ -115,7 +124,7 @@ async function differences(): Promise<string[]> {
   const covered = new Set<string>();
   const ob = outer.buffer.active;
   const oc = ob.getNullCell();
-  for (const { pane: p, x, y, cursor } of screen.writer.placements()) {
+  for (const { pane: p, x, y, cursor } of writer.placements()) {
     const term = p.term;
     const buffer = term.buffer.active;
     const cursorRow = cursor ? buffer.cursorY : -1;
@@ -134,7 +143,7 @@ async function differences(): Promise<string[]> {
       ref.dispose();
     }
   }
-  const ink = screen.writer.inkFrame;
+  const ink = writer.inkFrame;
   for (let y = 0; y < outer.rows; y++) {
     const expected = [...stripVTControlCharacters(ink[y] ?? '')];
     const line = ob.getLine(ob.viewportY + y)!;
@@ -152,6 +161,15 @@ async function differences(): Promise<string[]> {
   }
   return diffs.slice(0, 10);
 }
+
+it('draws both prompts before Ink is up, where Ink then puts the panes, and nothing else', async () => {
+  expect(early.diffs).toEqual([]);
+  await until(() => writer.placements().some((p) => p.cursor)); // Ink's placement: the focused pane has the cursor
+  const at = (list: PaneSurface[]) => list.map(({ pane: p, x, y }) => ({ id: p === pane('host') ? 'host' : 'container', x, y }));
+  expect(at(writer.placements())).toEqual(at(early.placements));
+  const origins = playgroundPaneOrigins(session.view.layout.paneCols);
+  expect(at(early.placements)).toEqual([{ id: 'host', ...origins.host }, { id: 'container', ...origins.container }]);
+});
 
 it('shows both prompts exactly as the panes have them', async () => {
   expect(await differences()).toEqual([]);
@@ -197,10 +215,10 @@ it('after a program redraws rows in place, away from the cursor (positioning, er
 
 it('with the help over the panes and after it closes', async () => {
   type('\x07?');
-  await until(() => screen.writer.placements().length === 0);
+  await until(() => writer.placements().length === 0);
   expect(await differences()).toEqual([]);
   type('\x07?');
-  await until(() => screen.writer.placements().length === 2);
+  await until(() => writer.placements().length === 2);
   expect(await differences()).toEqual([]);
 });
 

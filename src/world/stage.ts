@@ -7,6 +7,7 @@ import { NslabError } from '../errors.ts';
 import { unmet } from '../labs/requirements.ts';
 import type { Pane } from '../term/pane.ts';
 import { atPrompt } from '../term/prompt.ts';
+import { mark, markFirstOutput } from '../trace.ts';
 import { readWorldScript } from './scripts.ts';
 import { LabWorld, labEnvironment, LAB_HOST_ROOTFS } from './world.ts';
 
@@ -87,6 +88,7 @@ export class Stage {
       hooks.onWorldSpawn?.();
     };
     const world = await LabWorld.start({ rootfsTar, onSpawn });
+    mark('world-ready');
     const worldReady = performance.now();
     let container: Pane | undefined;
     let hostPane: Pane | undefined;
@@ -103,13 +105,19 @@ export class Stage {
       }
       container = enteredPane(['sh', '-c', 'eval "$NSLAB_CT_SCRIPT"', 'nslab-container'], { ...labEnvironment(), ...containerEnvironment(spec.container) });
       const containerStarted = performance.now();
+      mark('container-pane-spawned');
+      markFirstOutput(container, 'container');
       const containerPid = await waitForContainerPid(world, container);
       const containerReady = performance.now();
+      mark('cpid');
       const containerRealPid = world.realPid(container.pid, containerPid);
       if (containerRealPid === null) throw new NslabError('The container started but nslab cannot find its process.');
       const host = enteredPane(['sh', '-c', 'cd /root && exec bash -i'], { ...labEnvironment(), CPID: String(containerPid) });
       hostPane = host;
+      mark('host-pane-spawned');
+      markFirstOutput(host, 'host');
       await waitForStartingState(host, container, containerRealPid);
+      mark('starting-state');
       return new Stage(world, host, container, containerPid, containerRealPid, {
         world: worldReady - started,
         container: containerReady - containerStarted,

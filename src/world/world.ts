@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
 import { NslabError } from '../errors.ts';
+import { mark } from '../trace.ts';
 import { claimedLabIdentity, type LabIdentity } from './identity.ts';
 import { readWorldScript } from './scripts.ts';
 import { listChildren, type FileIdentity } from '../kernel/proc.ts';
@@ -115,9 +116,13 @@ export class LabWorld {
 
   static async start(options: WorldOptions): Promise<LabWorld> {
     closeInheritedFdsOnExec();
+    mark('world-start');
     const identity = options.identity ?? (await claimedLabIdentity());
+    mark('identity');
     const init = await levelOneInit();
+    mark('init-binary');
     const limits = WorldLimitsHandle.create(options.limits ?? currentLimits(), options.limitsPlan);
+    mark('limits');
     let initFd: number | undefined;
     let tarFd: number | undefined;
     try {
@@ -159,6 +164,7 @@ export class LabWorld {
         ...(initFd === undefined ? {} : { NSLAB_INIT_FD: '3' }),
       },
     });
+    mark('world-spawn');
     onSpawn?.();
     const stderr = new BoundedText(STREAM_CAP_BYTES);
     anchor.stderr!.on('data', (d: Buffer) => stderr.add(d));
