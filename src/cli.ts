@@ -169,7 +169,9 @@ async function openInteractive(
   const stage = first ? image.then(async ({ tar }) => openEarly(first.spec(await stageModule()), tar, first.panel, spawned)) : undefined;
   void (stage ?? image).then(spawned, spawned);
   const prerequisites = worldSpawned.then(() => assertPrerequisites({ terminal: terminalSize() }));
+  // Without the views, what draws the first frame is loaded while the world boots instead.
   const ui = options.ui ? worldSpawned.then(loadUi) : undefined;
+  if (!options.ui) void worldSpawned.then(terminalModule).catch(() => {});
   void ui?.then(() => mark('ui-loaded'));
   void prerequisites.then(() => mark('prereq'));
   void stage?.then(() => mark('stage-open'));
@@ -215,8 +217,10 @@ async function loadUi(): Promise<typeof import('../components/run.tsx')> {
  * views are loaded (src/term/terminal.ts). A stage that takes longer than FIRST_FRAME_WAIT_MS,
  * or fails, is left to the views ("starting", or why it failed).
  */
+const terminalModule = () => import('./term/terminal.ts');
+
 async function paintFirstFrame(stage: Promise<Stage>, recorder: Opening['recorder']) {
-  const { FIRST_FRAME_WAIT_MS, paintStage, takeTerminal } = await import('./term/terminal.ts');
+  const { FIRST_FRAME_WAIT_MS, paintStage, takeTerminal } = await terminalModule();
   let timer: NodeJS.Timeout | undefined;
   const opened = await Promise.race([stage.catch(() => null), new Promise<null>((resolve) => (timer = setTimeout(resolve, FIRST_FRAME_WAIT_MS, null)))]);
   clearTimeout(timer);

@@ -214,8 +214,24 @@ async function waitForStartingState(host: Pane, container: Pane, containerRealPi
       const which = container.foregroundPid() === containerRealPid && atPrompt(container) ? host : container;
       throw new NslabError(`The ${which === host ? 'host' : 'container'} shell did not reach its first prompt in ${READY_TIMEOUT_MS / 1000} s${detail(which)}`);
     }
-    await sleep(10);
+    await nextChangeOr(10, host, container);
   }
+}
+
+/**
+ * The next change of either pane's screen, or `ms`, whichever comes first: a prompt is looked
+ * at when it is drawn, not up to a poll later (the foreground group, which draws nothing, is
+ * still polled).
+ */
+async function nextChangeOr(ms: number, ...panes: Pane[]): Promise<void> {
+  const offs: Array<() => void> = [];
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    for (const pane of panes) offs.push(pane.onChange(resolve));
+  });
+  clearTimeout(timer);
+  for (const off of offs) off();
 }
 
 function detail(pane: Pane): string {
