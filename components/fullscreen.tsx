@@ -56,7 +56,8 @@ export interface Screen {
 }
 
 export function mountScreen(element: ReactElement, write: (data: string) => void, columns: number, rows: number): Screen {
-  const writer = new ScreenWriter(write, rows);
+  // NO_COLOR: the chrome the writer draws goes without SGR, as Ink's text does (see loadUi).
+  const writer = new ScreenWriter(write, rows, !process.env.NO_COLOR);
   const sink = new InkSink(columns, rows, (frame) => writer.setInkFrame(frame));
   const wrap = (el: ReactElement) => <ScreenWriterContext.Provider value={writer}>{el}</ScreenWriterContext.Provider>;
   const ink = render(wrap(element), {

@@ -115,7 +115,18 @@ async function differences(): Promise<string[]> {
   const covered = new Set<string>();
   const ob = outer.buffer.active;
   const oc = ob.getNullCell();
-  for (const { pane: p, x, y, cursor } of screen.writer.placements()) {
+  for (const { pane: p, x, y, cursor, chrome } of screen.writer.placements()) {
+    // The chrome (titles, border): its text, cell by cell, where the writer says it is.
+    for (const [row, segments] of chrome) {
+      const outLine = ob.getLine(ob.viewportY + row)!;
+      for (const segment of segments) {
+        [...stripVTControlCharacters(segment.text)].forEach((ch, i) => {
+          covered.add(`${row}:${segment.x + i}`);
+          outLine.getCell(segment.x + i, oc);
+          if ((oc.getChars() || ' ') !== ch) diffs.push(`chrome row ${row} col ${segment.x + i}: chrome "${ch}" screen "${oc.getChars()}"`);
+        });
+      }
+    }
     const term = p.term;
     const buffer = term.buffer.active;
     const cursorRow = cursor ? buffer.cursorY : -1;
@@ -162,8 +173,9 @@ it('after a flood with colours and wide characters in one pane and a focus switc
   type(`seq 1 100000; for i in $(seq 1 200); do printf '\\033[3%d;4%dm%d 中文 wide\\033[0m\\n' $((i%8)) $(((i+3)%8)) $i; done\r`);
   await until(() => /200 中文 wide/.test(screenOf('host')), 60_000);
   expect(await differences()).toEqual([]);
-  type('\x07\t'); // both borders change: Ink rewrites every pane row's line
+  type('\x07\t'); // both borders and titles change, drawn by the ScreenWriter alone
   expect(await differences()).toEqual([]);
+  expect(screen.writer.placements().map((p) => p.cursor)).toEqual([false, true]);
   type('\x07\t');
 });
 
@@ -200,6 +212,22 @@ it('with the help over the panes and after it closes', async () => {
   await until(() => screen.writer.placements().length === 0);
   expect(await differences()).toEqual([]);
   type('\x07?');
+  await until(() => screen.writer.placements().length === 2);
+  expect(await differences()).toEqual([]);
+});
+
+it('with the inspector over the other pane, as its text changes beside the focused one', async () => {
+  // The inspector's lines run through the focused pane's rows: each rewrite of them by Ink
+  // erases that pane's border too, which the ScreenWriter must draw again.
+  type('\x07i');
+  await until(() => screen.writer.placements().length === 1);
+  expect(await differences()).toEqual([]);
+  const before = screen.writer.inkFrame.join('\n');
+  type('unshare --net --fork bash\r');
+  await until(() => screen.writer.inkFrame.join('\n') !== before, 15_000);
+  expect(await differences()).toEqual([]);
+  type('exit\r');
+  type('\x07i\x07i\x07i');
   await until(() => screen.writer.placements().length === 2);
   expect(await differences()).toEqual([]);
 });
