@@ -120,11 +120,15 @@ async function differences(): Promise<string[]> {
     for (const [row, segments] of chrome) {
       const outLine = ob.getLine(ob.viewportY + row)!;
       for (const segment of segments) {
-        [...stripVTControlCharacters(segment.text)].forEach((ch, i) => {
-          covered.add(`${row}:${segment.x + i}`);
-          outLine.getCell(segment.x + i, oc);
-          if ((oc.getChars() || ' ') !== ch) diffs.push(`chrome row ${row} col ${segment.x + i}: chrome "${ch}" screen "${oc.getChars()}"`);
-        });
+        let col = segment.x;
+        for (const ch of stripVTControlCharacters(segment.text)) {
+          const width = stringWidth(ch);
+          if (width === 0) continue; // a combining mark: part of the cell before it
+          for (let c = col; c < col + width; c++) covered.add(`${row}:${c}`);
+          outLine.getCell(col, oc);
+          if ((oc.getChars() || ' ') !== ch) diffs.push(`chrome row ${row} col ${col}: chrome "${ch}" screen "${oc.getChars()}"`);
+          col += width;
+        }
       }
     }
     const term = p.term;
@@ -229,6 +233,15 @@ it('with the inspector over the other pane, as its text changes beside the focus
   type('exit\r');
   type('\x07i\x07i\x07i');
   await until(() => screen.writer.placements().length === 2);
+  expect(await differences()).toEqual([]);
+});
+
+it('with wide characters in a pane title (a program named so)', async () => {
+  const titleText = () => screen.writer.placements().flatMap((p) => [...p.chrome.values()].flat().map((seg) => stripVTControlCharacters(seg.text))).join('\n');
+  type('cp /bin/sleep /tmp/中文中 && /tmp/中文中 3\r');
+  await until(() => titleText().includes('中文中'), 15_000);
+  expect(await differences()).toEqual([]);
+  await until(() => !titleText().includes('中文中'), 15_000);
   expect(await differences()).toEqual([]);
 });
 

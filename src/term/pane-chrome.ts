@@ -7,6 +7,8 @@
  * focused pane, a round grey one for the other.
  */
 
+import { fitWidth } from './width.ts';
+
 /** Rows of the chrome above a pane's first row: two title lines and the top border. */
 export const CHROME_ABOVE = 3;
 
@@ -47,7 +49,7 @@ export function chromeRows(x: number, y: number, cols: number, rows: number, tit
   const box = BORDER[state];
   const width = cols + 2;
   const [title, subtitle] = focused ? titles.focused : titles.unfocused;
-  const pad = (text: string) => (text.length >= width ? text.slice(0, width) : text + ' '.repeat(width - text.length));
+  const pad = (text: string) => fitWidth(text, width, true);
   const out = new Map<number, ChromeSegment[]>();
   const left = x - 1;
   out.set(y - 3, [{ x: left, text: style(STYLE[state].title, pad(title)) }]);
