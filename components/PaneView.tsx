@@ -2,8 +2,8 @@ import { createContext, useContext, useLayoutEffect, useRef } from 'react';
 import { Box, type DOMElement } from 'ink';
 import type { Pane } from '../src/term/pane.ts';
 import type { ScreenWriter } from '../src/term/screen-writer.ts';
-import type { PaneTitle as Title } from '../src/session/pane-title.ts';
-import { PaneTitle } from './PaneTitle.tsx';
+import { CHROME_ABOVE } from '../src/term/pane-chrome.ts';
+import { titleLines, type PaneTitle as Title } from '../src/session/pane-title.ts';
 
 /** The writer that draws pane rows onto the screen (components/fullscreen.tsx provides it). */
 export const ScreenWriterContext = createContext<ScreenWriter | null>(null);
@@ -11,7 +11,6 @@ export const ScreenWriterContext = createContext<ScreenWriter | null>(null);
 export interface PaneViewProps {
   readonly name: string;
   readonly pane: Pane;
-  readonly focused: boolean;
   readonly title: Title | null;
   readonly exited: boolean;
   readonly cols: number;
@@ -34,27 +33,23 @@ function screenPosition(node: DOMElement): { x: number; y: number } {
 }
 
 /**
- * One terminal pane: two title lines, then a border around an empty box of the pane's size. Ink
- * draws the title and the border; the pane's own rows are put into the box by the
- * ScreenWriter, straight from the emulator, only where they changed.
+ * One terminal pane: a blank box of its size with its title lines and border. Ink only reserves
+ * the place; the ScreenWriter draws the titles, the border (src/term/pane-chrome.ts) and the
+ * pane's own rows, straight from the emulator, only where they changed. Which pane has the
+ * focus is the writer's to draw too (Session.focus), so a pane switch re-renders nothing here.
  */
-export function PaneView({ name, pane, focused, title, exited, cols, rows }: PaneViewProps) {
+export function PaneView({ name, pane, title, exited, cols, rows }: PaneViewProps) {
   const writer = useContext(ScreenWriterContext);
-  const inner = useRef<DOMElement>(null);
-  const cursor = focused && !exited;
+  const box = useRef<DOMElement>(null);
   // Every commit: the layout may have moved the box even when these props did not change.
   useLayoutEffect(() => {
-    if (!writer || !inner.current) return;
-    const { x, y } = screenPosition(inner.current);
-    writer.place(name, { pane, x, y, cursor });
+    if (!writer || !box.current) return;
+    const { x, y } = screenPosition(box.current);
+    const width = cols + 2;
+    const titles = { focused: titleLines(name, true, title, exited, width), unfocused: titleLines(name, false, title, exited, width) };
+    // The pane's rows start inside the border, below the title lines.
+    writer.place(name, { pane, x: x + 1, y: y + CHROME_ABOVE, exited, titles });
   });
   useLayoutEffect(() => () => writer?.place(name, null), [writer, name]);
-  return (
-    <Box flexDirection="column" width={cols + 2}>
-      <PaneTitle name={name} focused={focused} title={title} exited={exited} width={cols + 2} />
-      <Box flexDirection="column" borderStyle={focused ? 'bold' : 'round'} borderColor={focused ? 'cyan' : 'gray'} width={cols + 2} height={rows + 2}>
-        <Box ref={inner} width={cols} height={rows} />
-      </Box>
-    </Box>
-  );
+  return <Box ref={box} width={cols + 2} height={rows + CHROME_ABOVE + 1} />;
 }

@@ -1,11 +1,11 @@
-import { useSyncExternalStore, type ReactNode } from 'react';
+import { useContext, useEffect, useLayoutEffect, useSyncExternalStore, type ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import { MIN_COLUMNS, MIN_ROWS, PANE_TITLE_ROWS, type Layout } from '../src/layout.ts';
 import type { Session, SessionView } from '../src/session/session.ts';
 import { Footer } from './Footer.tsx';
 import { HelpView } from './HelpView.tsx';
 import { Inspector } from './Inspector.tsx';
-import { PaneView } from './PaneView.tsx';
+import { PaneView, ScreenWriterContext } from './PaneView.tsx';
 
 export interface StageScreenProps {
   readonly session: Session;
@@ -29,6 +29,11 @@ export function StageScreen({ session, columns, rows, panel, header }: StageScre
     (listener) => session.inspector.subscribe(listener),
     () => session.inspector.view.mode !== null,
   );
+  // The focus is drawn by the ScreenWriter: told on every render, and by the session directly
+  // when only the focus moved (Session.focus: no render for it).
+  const writer = useContext(ScreenWriterContext);
+  useLayoutEffect(() => writer?.focus(view.focus));
+  useEffect(() => (writer ? session.onFocus((focus) => writer.focus(focus)) : undefined), [session, writer]);
   const footer = <Footer prefixArmed={view.prefixArmed} layout={layout} noticeTick={view.noticeTick} />;
 
   if (layout.tooSmall) {
@@ -81,7 +86,6 @@ export function StageScreen({ session, columns, rows, panel, header }: StageScre
             key={id}
             name={id}
             pane={stage[id]}
-            focused={view.focus === id}
             title={view.titles[id]}
             exited={view.exited[id]}
             cols={layout.paneCols}

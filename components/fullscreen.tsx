@@ -68,7 +68,10 @@ export function mountInk(element: ReactElement, writer: ScreenWriter, columns: n
   };
 }
 
-/** A writer of its own into `write` (tests draw into a headless terminal). */
+/**
+ * A writer of its own into `write` (tests draw into a headless terminal). NO_COLOR: the chrome
+ * the writer draws goes without SGR, as Ink's text does (see loadUi).
+ */
 export function mountScreen(element: ReactElement, write: (data: string) => void, columns: number, rows: number): Screen {
-  return mountInk(element, new ScreenWriter(write, rows), columns, rows);
+  return mountInk(element, new ScreenWriter(write, rows, !process.env.NO_COLOR), columns, rows);
 }

@@ -4,7 +4,7 @@
  * footer have to say; the session computes it (to size the PTYs) and every view draws from
  * the session's copy, so no view can disagree with another about a size.
  */
-import stringWidth from 'string-width';
+import { displayWidth } from './term/width.ts';
 import { PREFIX_LABEL, footerItems } from './keymap.ts';
 
 export const MIN_COLUMNS = 100;
@@ -80,13 +80,12 @@ export const FOOTER_KEYS_PREFIX = ` ${PREFIX_LABEL} `;
  */
 export function wrapText(text: string, width: number): string[] {
   if (width <= 0) return [text];
-  const stringWidth = widthOf;
   const lines: string[] = [];
   for (const paragraph of text.split('\n')) {
     let line = '';
     let lineWidth = 0;
     for (const word of paragraph.split(' ').filter((w) => w !== '')) {
-      const w = stringWidth(word);
+      const w = displayWidth(word);
       if (lineWidth > 0 && lineWidth + 1 + w <= width) {
         line += ` ${word}`;
         lineWidth += 1 + w;
@@ -102,7 +101,7 @@ export function wrapText(text: string, width: number): string[] {
       line = '';
       lineWidth = 0;
       for (const char of word) {
-        const cw = stringWidth(char);
+        const cw = displayWidth(char);
         if (lineWidth + cw > width) {
           lines.push(line);
           line = '';
@@ -117,10 +116,6 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
-/** Display width; printable ASCII (most of a lesson) is one column a character. */
-function widthOf(text: string): number {
-  return /^[\x20-\x7e]*$/.test(text) ? text.length : stringWidth(text);
-}
 
 /** Wraps with a first-line prefix and the rest indented under it ("found: ..." hanging indent). */
 export function wrapHanging(prefix: string, text: string, width: number, indent = prefix.length): string[] {

@@ -21,7 +21,7 @@ import { Session } from '../src/session/session.ts';
 import { PLAYGROUND } from '../src/world/stage.ts';
 import { MAX_CELL_UNITS, renderRow } from '../src/term/render.ts';
 import type { Pane } from '../src/term/pane.ts';
-import { ScreenWriter, type PaneSurface } from '../src/term/screen-writer.ts';
+import { ScreenWriter, type Placement } from '../src/term/screen-writer.ts';
 import { paintStage, playgroundPaneOrigins } from '../src/term/terminal.ts';
 import { guardRealMachine } from './support/host.ts';
 import { testRootfsTar } from './support/rootfs.ts';
@@ -36,7 +36,7 @@ let session: Session;
 let writer: ScreenWriter;
 let screen: Screen;
 /** The screen as `nslab play` first draws it, before Ink: its differences, and where the panes were. */
-let early: { diffs: string[]; placements: PaneSurface[] };
+let early: { diffs: string[]; placements: Placement[] };
 let outer: Term;
 let written: string[] = [];
 let columns = 160;
@@ -124,7 +124,22 @@ async function differences(): Promise<string[]> {
   const covered = new Set<string>();
   const ob = outer.buffer.active;
   const oc = ob.getNullCell();
-  for (const { pane: p, x, y, cursor } of writer.placements()) {
+  for (const { pane: p, x, y, cursor, chrome } of writer.placements()) {
+    // The chrome (titles, border): its text, cell by cell, where the writer says it is.
+    for (const [row, segments] of chrome) {
+      const outLine = ob.getLine(ob.viewportY + row)!;
+      for (const segment of segments) {
+        let col = segment.x;
+        for (const ch of stripVTControlCharacters(segment.text)) {
+          const width = stringWidth(ch);
+          if (width === 0) continue; // a combining mark: part of the cell before it
+          for (let c = col; c < col + width; c++) covered.add(`${row}:${c}`);
+          outLine.getCell(col, oc);
+          if ((oc.getChars() || ' ') !== ch) diffs.push(`chrome row ${row} col ${col}: chrome "${ch}" screen "${oc.getChars()}"`);
+          col += width;
+        }
+      }
+    }
     const term = p.term;
     const buffer = term.buffer.active;
     const cursorRow = cursor ? buffer.cursorY : -1;
@@ -164,8 +179,9 @@ async function differences(): Promise<string[]> {
 
 it('draws both prompts before Ink is up, where Ink then puts the panes, and nothing else', async () => {
   expect(early.diffs).toEqual([]);
-  await until(() => writer.placements().some((p) => p.cursor)); // Ink's placement: the focused pane has the cursor
-  const at = (list: PaneSurface[]) => list.map(({ pane: p, x, y }) => ({ id: p === pane('host') ? 'host' : 'container', x, y }));
+  await until(() => writer.inkFrame.some((line) => line.includes('quit'))); // Ink's frame, with the footer
+  await settle();
+  const at = (list: Placement[]) => list.map(({ pane: p, x, y }) => ({ id: p === pane('host') ? 'host' : 'container', x, y }));
   expect(at(writer.placements())).toEqual(at(early.placements));
   const origins = playgroundPaneOrigins(session.view.layout.paneCols);
   expect(at(early.placements)).toEqual([{ id: 'host', ...origins.host }, { id: 'container', ...origins.container }]);
@@ -180,8 +196,9 @@ it('after a flood with colours and wide characters in one pane and a focus switc
   type(`seq 1 100000; for i in $(seq 1 200); do printf '\\033[3%d;4%dm%d 中文 wide\\033[0m\\n' $((i%8)) $(((i+3)%8)) $i; done\r`);
   await until(() => /200 中文 wide/.test(screenOf('host')), 60_000);
   expect(await differences()).toEqual([]);
-  type('\x07\t'); // both borders change: Ink rewrites every pane row's line
+  type('\x07\t'); // both borders and titles change, drawn by the ScreenWriter alone
   expect(await differences()).toEqual([]);
+  expect(writer.placements().map((p) => p.cursor)).toEqual([false, true]);
   type('\x07\t');
 });
 
@@ -219,6 +236,31 @@ it('with the help over the panes and after it closes', async () => {
   expect(await differences()).toEqual([]);
   type('\x07?');
   await until(() => writer.placements().length === 2);
+  expect(await differences()).toEqual([]);
+});
+
+it('with the inspector over the other pane, as its text changes beside the focused one', async () => {
+  // The inspector's lines run through the focused pane's rows: each rewrite of them by Ink
+  // erases that pane's border too, which the ScreenWriter must draw again.
+  type('\x07i');
+  await until(() => writer.placements().length === 1);
+  expect(await differences()).toEqual([]);
+  const before = writer.inkFrame.join('\n');
+  type('unshare --net --fork bash\r');
+  await until(() => writer.inkFrame.join('\n') !== before, 15_000);
+  expect(await differences()).toEqual([]);
+  type('exit\r');
+  type('\x07i\x07i\x07i');
+  await until(() => writer.placements().length === 2);
+  expect(await differences()).toEqual([]);
+});
+
+it('with wide characters in a pane title (a program named so)', async () => {
+  const titleText = () => writer.placements().flatMap((p) => [...p.chrome.values()].flat().map((seg) => stripVTControlCharacters(seg.text))).join('\n');
+  type('cp /bin/sleep /tmp/中文中 && /tmp/中文中 3\r');
+  await until(() => titleText().includes('中文中'), 15_000);
+  expect(await differences()).toEqual([]);
+  await until(() => !titleText().includes('中文中'), 15_000);
   expect(await differences()).toEqual([]);
 });
 

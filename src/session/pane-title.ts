@@ -8,6 +8,7 @@ import { findMount, readMountinfo } from '../kernel/mountinfo.ts';
 import { NS_TYPES, compareNamespaces, readNamespaces, type NsType } from '../kernel/namespaces.ts';
 import { readComm, readProcLink, readStatus, rootIdentity, sameIdentity } from '../kernel/proc.ts';
 import { printable } from '../printable.ts';
+import { fitWidth } from '../term/width.ts';
 import { LAB_HOST_ROOTFS } from '../world/world.ts';
 
 /** Where a process's root is: the lab host's "/", $ROOTFS (by chroot or by pivot_root), or elsewhere. */
@@ -99,7 +100,5 @@ export function titleLines(name: string, focused: boolean, title: PaneTitle | nu
   return [first, fit(`  own: ${own}${shared}`, width)];
 }
 
-/** Cuts text to `width` characters with "…" (titles are ASCII but for the marks). */
-function fit(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
-}
+/** Cuts text to `width` columns with "…" (a process name may hold wide characters). */
+const fit = (text: string, width: number) => fitWidth(text, width);

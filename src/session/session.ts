@@ -11,6 +11,8 @@ import { paneTitle, type PaneTitle } from './pane-title.ts';
 import { Inspector, type InspectorTarget } from '../inspect/inspector.ts';
 
 export type PaneId = 'host' | 'container';
+/** The pane with the focus when a session starts. */
+export const FIRST_FOCUS: PaneId = 'container';
 export const PANE_IDS: readonly PaneId[] = ['host', 'container'];
 
 /** A notice longer than its rows shows its next rows after this long. */
@@ -74,6 +76,7 @@ export class Session {
   private state: SessionView;
   private readonly keys = new PrefixKeyMachine();
   private listeners = new Set<() => void>();
+  private focusListeners = new Set<(focus: PaneId) => void>();
   private noticeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private generation = 0;
@@ -96,7 +99,7 @@ export class Session {
     this.state = {
       status: 'starting',
       error: null,
-      focus: 'container',
+      focus: FIRST_FOCUS,
       helpOpen: false,
       prefixArmed: false,
       titles: { host: null, container: null },
@@ -264,11 +267,26 @@ export class Session {
     return Math.max(1, this.state.layout.panelInnerRows - 2);
   }
 
-  /** Moves the focus (the inspector, drawn over the other pane, moves with it). */
+  /**
+   * Moves the focus (the inspector, drawn over the other pane, moves with it). With the panes
+   * on screen as they are, only the focus listeners hear of it (the ScreenWriter redraws two
+   * borders and a cursor): a change of the view re-renders the whole screen through Ink.
+   */
   focus(pane: PaneId): void {
     if (pane === this.state.focus) return;
-    this.update({ focus: pane, helpOpen: false });
+    if (this.state.helpOpen || this.inspector.view.mode !== null) {
+      this.update({ focus: pane, helpOpen: false });
+    } else {
+      this.state = { ...this.state, focus: pane };
+      for (const listener of this.focusListeners) listener(pane);
+    }
     void this.inspector.refresh();
+  }
+
+  /** The focus moved without a change of the view (see focus). Returns an unsubscribe. */
+  onFocus(listener: (focus: PaneId) => void): () => void {
+    this.focusListeners.add(listener);
+    return () => this.focusListeners.delete(listener);
   }
 
   private inspectorTarget(): InspectorTarget | null {

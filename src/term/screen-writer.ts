@@ -1,7 +1,8 @@
 /**
  * The one writer of the outer terminal while a full-screen view is up. Ink lays out and draws
- * everything but the panes' contents (titles, borders, the lab panel, the footer); the panes'
- * rows come straight from their emulators. Each frame writes only what changed since the last
+ * everything but the panes (the lab panel, the footer, the inspector); each pane's rows come
+ * straight from its emulator, and its title lines and border (pane-chrome.ts) are drawn here
+ * too, so that moving the focus redraws two borders and a cursor, not the whole screen. Each frame writes only what changed since the last
  * one, the way tmux does (tty.c: only damaged lines, wrapped in synchronized-update mode 2026):
  *
  * - an Ink line is rewritten when Ink's text for that row changed (it rarely does);
@@ -9,7 +10,8 @@
  *   holds or held the cursor, or what the outer screen shows there is unknown; it is rewritten
  *   when its rendered text changed, positioned absolutely, so a width disagreement between the
  *   outer terminal and string-width cannot shift anything after it;
- * - every pane row on an Ink line that was rewritten is rewritten too.
+ * - every pane row and every chrome cell on an Ink line that was rewritten is rewritten too;
+ * - the chrome is drawn whole when it changed (focus, titles, size).
  *
  * What is on the outer screen is therefore a pure function of the latest Ink frame and the
  * panes' latest state; nothing stale survives a frame (test/e2e-screen.test.ts compares the
@@ -17,6 +19,7 @@
  * cell's text), and frames are spaced while a pane floods.
  */
 import type { Pane } from './pane.ts';
+import { CHROME_ABOVE, chromeRows, type ChromeSegment, type PaneTitles } from './pane-chrome.ts';
 import { isCursorHidden, renderRow } from './render.ts';
 
 const SYNC_BEGIN = '\x1b[?2026h';
@@ -38,13 +41,33 @@ export interface PaneSurface {
   readonly pane: Pane;
   readonly x: number;
   readonly y: number;
-  /** Draw the pane's cursor (the focused pane). */
+  /** Its program has exited: no cursor, even when focused. */
+  readonly exited: boolean;
+  /** Its title lines; the writer draws them and the border around the pane (pane-chrome.ts). */
+  readonly titles: PaneTitles;
+}
+
+/** A pane on the screen now, as tests compare it with the outer screen. */
+export interface Placement {
+  readonly pane: Pane;
+  readonly x: number;
+  readonly y: number;
+  /** The pane's cursor is drawn (the focused pane, still running). */
   readonly cursor: boolean;
+  /** The chrome around it, by screen row. */
+  readonly chrome: ReadonlyMap<number, readonly ChromeSegment[]>;
 }
 
 interface Placed extends PaneSurface {
+  readonly name: string;
+  exited: boolean;
+  titles: PaneTitles;
   /** What each of its rows shows on the outer screen now; undefined = unknown, draw it. */
   shown: (string | undefined)[];
+  /** The chrome as last drawn (null: not yet), and its screen rows Ink has drawn over since. */
+  chrome: Map<number, ChromeSegment[]> | null;
+  chromeKey: string;
+  chromeStale: Set<number>;
   /** Rows the emulator changed since the last frame (from > to: none). */
   damageFrom: number;
   damageTo: number;
@@ -62,6 +85,8 @@ export class ScreenWriter {
   private immediate: NodeJS.Immediate | null = null;
   private lastFrameAt = 0;
   private closed = false;
+  /** The pane with the focus: its border is bold, its cursor drawn. */
+  private focusedName: string | null = null;
   /** Bytes written so far (tests, bench). */
   bytes = 0;
   frames = 0;
@@ -69,6 +94,8 @@ export class ScreenWriter {
   constructor(
     private readonly out: (data: string) => void,
     private rows: number,
+    /** SGR in the chrome (false under NO_COLOR). */
+    private readonly styled = true,
   ) {
     this.write(HIDE_CURSOR + CLEAR);
   }
@@ -82,7 +109,16 @@ export class ScreenWriter {
   /** Shows (or moves) a pane at a place on the screen, under a name; null removes it. */
   place(name: string, surface: PaneSurface | null): void {
     const old = this.surfaces.get(name);
-    if (old && surface && old.pane === surface.pane && old.x === surface.x && old.y === surface.y && old.cursor === surface.cursor) return;
+    if (old && surface && old.pane === surface.pane && old.x === surface.x && old.y === surface.y) {
+      // The same place: a new title or an exit redraws the chrome (and the cursor's row).
+      if (old.exited === surface.exited && sameTitles(old.titles, surface.titles)) return;
+      old.titles = surface.titles;
+      old.exited = surface.exited;
+      old.chrome = null;
+      this.dirty.add(old.pane);
+      this.request(true);
+      return;
+    }
     if (old) {
       old.unsubscribe();
       this.surfaces.delete(name);
@@ -95,7 +131,11 @@ export class ScreenWriter {
       });
       const placed: Placed = {
         ...surface,
+        name,
         shown: [],
+        chrome: null,
+        chromeKey: '',
+        chromeStale: new Set(),
         damageFrom: Infinity,
         damageTo: -1,
         cursorRow: -1,
@@ -107,14 +147,34 @@ export class ScreenWriter {
       this.surfaces.set(name, placed);
       this.dirty.add(surface.pane);
     }
-    // The rows it covered (or now covers) show Ink's text underneath until redrawn.
-    if (old) this.invalidateRows(old.y, old.pane.term.rows);
+    // The rows it and its chrome covered show Ink's text underneath until redrawn.
+    if (old) this.invalidateRows(old.y - CHROME_ABOVE, old.pane.term.rows + CHROME_ABOVE + 1);
+    this.request(true);
+  }
+
+  /**
+   * Moves the focus to the pane placed under `name`: its chrome and cursor are redrawn, nothing
+   * else (Session.focus calls this without a re-render of Ink's tree).
+   */
+  focus(name: string): void {
+    if (name === this.focusedName) return;
+    this.focusedName = name;
+    // The cursor leaves one pane and appears in the other.
+    for (const s of this.surfaces.values()) this.dirty.add(s.pane);
     this.request(true);
   }
 
   /** The panes on screen now, and where (tests compare them with the outer screen). */
-  placements(): PaneSurface[] {
-    return [...this.surfaces.values()].map(({ pane, x, y, cursor }) => ({ pane, x, y, cursor }));
+  placements(): Placement[] {
+    return [...this.surfaces.values()].map((s) => ({ pane: s.pane, x: s.x, y: s.y, cursor: this.hasCursor(s), chrome: this.chromeOf(s) }));
+  }
+
+  private hasCursor(s: Placed): boolean {
+    return s.name === this.focusedName && !s.exited;
+  }
+
+  private chromeOf(s: Placed): Map<number, ChromeSegment[]> {
+    return chromeRows(s.x, s.y, s.pane.term.cols, s.pane.term.rows, s.titles, s.name === this.focusedName, this.styled);
   }
 
   /** Ink's latest frame, one string per row (with its escapes). */
@@ -187,17 +247,31 @@ export class ScreenWriter {
       if (line === this.shownInk[y]) continue;
       out += `\x1b[${y + 1}H${RESET}${line}${RESET}${ERASE_TO_EOL}`;
       this.shownInk[y] = line;
-      // Ink's line covered the pane rows on it.
+      // Ink's line covered the pane rows and the chrome on it.
       for (const s of this.surfaces.values()) {
         if (y >= s.y && y < s.y + s.pane.term.rows) s.shown[y - s.y] = undefined;
+        if (y >= s.y - CHROME_ABOVE && y <= s.y + s.pane.term.rows) s.chromeStale.add(y);
       }
     }
     for (const s of this.surfaces.values()) {
       const term = s.pane.term;
+      // The chrome: all of it when it changed (focus, titles, size), else the rows Ink drew over.
+      const focused = s.name === this.focusedName;
+      const key = `${focused}|${term.cols}x${term.rows}`;
+      if (s.chrome === null || key !== s.chromeKey) {
+        s.chrome = this.chromeOf(s);
+        s.chromeKey = key;
+        s.chromeStale = new Set(s.chrome.keys());
+      }
+      for (const y of s.chromeStale) {
+        if (y < 0 || y >= this.rows) continue;
+        for (const segment of s.chrome.get(y) ?? []) out += `\x1b[${y + 1};${segment.x + 1}H${segment.text}`;
+      }
+      s.chromeStale.clear();
       if (!this.dirty.has(s.pane) && s.shown.length === term.rows && !s.shown.includes(undefined)) continue;
       if (s.shown.length !== term.rows) s.shown = new Array<string | undefined>(term.rows).fill(undefined);
       const buffer = term.buffer.active;
-      const cursorRow = s.cursor && !isCursorHidden(term) ? buffer.baseY + buffer.cursorY - buffer.viewportY : -1;
+      const cursorRow = this.hasCursor(s) && !isCursorHidden(term) ? buffer.baseY + buffer.cursorY - buffer.viewportY : -1;
       for (let r = 0; r < term.rows && s.y + r < this.rows; r++) {
         const damaged = (r >= s.damageFrom && r <= s.damageTo) || r === cursorRow || r === s.cursorRow || s.shown[r] === undefined;
         if (!damaged) continue;
@@ -229,4 +303,8 @@ export class ScreenWriter {
     for (const s of this.surfaces.values()) s.unsubscribe();
     this.surfaces.clear();
   }
+}
+
+function sameTitles(a: PaneTitles, b: PaneTitles): boolean {
+  return a.focused[0] === b.focused[0] && a.focused[1] === b.focused[1] && a.unfocused[0] === b.unfocused[0] && a.unfocused[1] === b.unfocused[1];
 }

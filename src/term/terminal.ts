@@ -11,8 +11,10 @@
  */
 import type { CastRecorder } from '../record/asciicast.ts';
 import { tapStdout } from '../record/asciicast.ts';
-import { PANE_TITLE_ROWS } from '../layout.ts';
+import { FIRST_FOCUS, PANE_IDS } from '../session/session.ts';
+import { titleLines } from '../session/pane-title.ts';
 import type { Stage } from '../world/stage.ts';
+import { CHROME_ABOVE } from './pane-chrome.ts';
 import { ScreenWriter } from './screen-writer.ts';
 
 /**
@@ -63,7 +65,8 @@ export function takeTerminal(recorder?: CastRecorder): TerminalHandle {
   const onData = (chunk: string) => deliver((h) => h.onInput(chunk));
   stdin.on('data', onData);
   stdin.resume();
-  const writer = new ScreenWriter((data) => stdout.write(data), size().rows);
+  // NO_COLOR: the chrome goes without SGR, as Ink's text does (src/cli.ts, loadUi).
+  const writer = new ScreenWriter((data) => stdout.write(data), size().rows, !process.env.NO_COLOR);
   // The session's layout first (the views re-render at the new size), then the screen: no
   // frame of the old size is drawn on the new screen. Before the views are up there is no
   // layout to tell: the writer redraws what it has, and the views start at the new size.
@@ -111,22 +114,27 @@ export function takeTerminal(recorder?: CastRecorder): TerminalHandle {
 
 /**
  * Where each pane's rows start on the screen (0-based cell of the top-left corner) in the
- * playground's layout: two title rows and a border above, a border to the left, the host pane
- * first (components/StageScreen.tsx, PaneView.tsx). Ink's own layout places them there too;
- * test/e2e-screen.test.ts compares the two.
+ * playground's layout: its title lines and top border above, a border to the left, the host
+ * pane first (components/StageScreen.tsx, PaneView.tsx). Ink's own layout places them there
+ * too; test/e2e-screen.test.ts compares the two.
  */
 export function playgroundPaneOrigins(paneCols: number): Record<'host' | 'container', { x: number; y: number }> {
-  const y = PANE_TITLE_ROWS + 1;
-  return { host: { x: 1, y }, container: { x: paneCols + 2 + 1, y } };
+  return { host: { x: 1, y: CHROME_ABOVE }, container: { x: paneCols + 2 + 1, y: CHROME_ABOVE } };
 }
 
 /**
- * The playground's first frame, before Ink: both panes' rows where the views will put them.
- * No cursor, title or border yet (they come with the views, which know the focus); nothing
- * drawn here is wrong later, and the views' first frame redraws every row Ink writes.
+ * The playground's first frame, before Ink: both panes with their chrome (pane-chrome.ts), the
+ * focus where the session starts it, the titles as the views show them until the session has
+ * read what runs in each pane (titleLines without a title). The footer comes with the views;
+ * nothing drawn here is wrong later, and the views' first frame redraws every row Ink writes.
  */
 export function paintStage(writer: ScreenWriter, stage: Stage): void {
-  const origins = playgroundPaneOrigins(stage.host.term.cols);
-  for (const id of ['host', 'container'] as const) writer.place(id, { pane: stage[id], ...origins[id], cursor: false });
+  const { cols } = stage.host.term;
+  const origins = playgroundPaneOrigins(cols);
+  for (const id of PANE_IDS) {
+    const titles = { focused: titleLines(id, true, null, false, cols + 2), unfocused: titleLines(id, false, null, false, cols + 2) };
+    writer.place(id, { pane: stage[id], ...origins[id], exited: false, titles });
+  }
+  writer.focus(FIRST_FOCUS);
   writer.frame();
 }
