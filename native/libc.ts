@@ -6,8 +6,9 @@
  * never done here: the kernel refuses setns/unshare of those from a threaded process (EINVAL,
  * see setns(2) and unshare(2)); util-linux nsenter/unshare do it in a single-threaded child.
  */
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import koffi from 'koffi';
+import type { IKoffiLib } from 'koffi';
 
 /** A failed libc call: names the call, the errno name and the arguments. */
 export class SyscallError extends Error {
@@ -32,20 +33,42 @@ export function errnoName(errno: number): string {
   return errnoNames.get(errno) ?? `errno ${errno}`;
 }
 
-const libc = koffi.load('libc.so.6');
+type Koffi = typeof import('koffi');
+let native: { readonly koffi: Koffi; readonly libc: IKoffiLib } | undefined;
+
+/**
+ * koffi and libc, loaded at the first call and not with this module: loading koffi costs
+ * 15-25 ms (measured), and the lab world's spawn, which imports this module, makes no call in
+ * the common case (src/world/world.ts, closeInheritedFdsOnExec). require(), not import: see
+ * scripts/bundle.mjs (requireNatives) for why.
+ */
+function loaded(): { readonly koffi: Koffi; readonly libc: IKoffiLib } {
+  if (!native) {
+    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    native = { koffi, libc: koffi.load('libc.so.6') };
+  }
+  return native;
+}
+
+/** A libc function, declared (koffi prototype syntax) at its first call. */
+function libcFunc(prototype: string): (...args: unknown[]) => unknown {
+  let fn: ((...args: unknown[]) => unknown) | undefined;
+  return (...args) => (fn ??= loaded().libc.func(prototype) as (...a: unknown[]) => unknown)(...args);
+}
 
 /**
  * The one error path for every libc call: clear errno, call, and on -1 throw a SyscallError
  * built from the errno the call left behind.
  */
 function checked(call: string, args: readonly unknown[], invoke: () => number): number {
+  const { koffi } = loaded();
   koffi.errno(0);
   const result = invoke();
   if (result === -1) throw new SyscallError(call, koffi.errno(), args);
   return result;
 }
 
-const tcgetpgrpFn = libc.func('int tcgetpgrp(int fd)');
+const tcgetpgrpFn = libcFunc('int tcgetpgrp(int fd)');
 
 /**
  * The foreground process group of the terminal whose master side is `fd`, as a pid in
@@ -59,7 +82,7 @@ export function tcgetpgrp(fd: number): number {
 // openat2(2) has no glibc wrapper on Debian 12; it has the same number on every architecture
 // (it was added after the syscall tables were unified, see include/uapi/asm-generic/unistd.h).
 const SYS_OPENAT2 = 437;
-const syscallFn = libc.func('long syscall(long number, ...)');
+const syscallFn = libcFunc('long syscall(long number, ...)');
 /** Resolve the path as if `dirfd` were the root: absolute symlinks and ".." stay inside it. */
 export const RESOLVE_IN_ROOT = 0x10;
 /** Refuse /proc magic links (/proc/<pid>/root, /fd/<n>, /exe): they jump to other trees. */
@@ -78,7 +101,7 @@ export function openat2(dirfd: number, path: string, flags: number, resolve: num
   );
 }
 
-const readlinkatFn = libc.func('long readlinkat(int dirfd, const char *path, _Out_ uint8_t *buf, size_t size)');
+const readlinkatFn = libcFunc('long readlinkat(int dirfd, const char *path, _Out_ uint8_t *buf, size_t size)');
 
 /** The target of the symlink `fd` refers to (opened with O_PATH | O_NOFOLLOW), readlinkat(2) with "". */
 export function readlinkFd(fd: number): string {
@@ -87,7 +110,7 @@ export function readlinkFd(fd: number): string {
   return buf.subarray(0, length).toString('utf8');
 }
 
-const fcntlFn = libc.func('int fcntl(int fd, int cmd, ...)');
+const fcntlFn = libcFunc('int fcntl(int fd, int cmd, ...)');
 const F_GETFD = 1;
 const F_SETFD = 2;
 const F_GETFL = 3;
@@ -114,7 +137,7 @@ export function setCloseOnExec(fd: number): void {
 // Mount ids and mount namespaces (Linux 6.8+: statx STATX_MNT_ID_UNIQUE, listmount, statmount;
 // 6.11+: a mount namespace named by id, NS_GET_MNTNS_ID). Everything here only reads.
 
-const statxFn = libc.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ uint8_t *buf)');
+const statxFn = libcFunc('int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ uint8_t *buf)');
 /** statx(2) mask bit: the 64-bit mount id that the kernel never reuses (Linux 6.8). */
 const STATX_MNT_ID_UNIQUE = 0x4000;
 /** Offset of stx_mnt_id in struct statx (include/uapi/linux/stat.h). */
@@ -249,7 +272,7 @@ export function pidfdAlive(pidfd: number): boolean {
   }
 }
 
-const ioctlFn = libc.func('int ioctl(int fd, unsigned long request, ...)');
+const ioctlFn = libcFunc('int ioctl(int fd, unsigned long request, ...)');
 /** ioctl_ns(2) NS_GET_PARENT, _IO(0xb7, 0x2): an fd of the parent of a pid or user namespace. */
 const NS_GET_PARENT = 0xb702;
 

@@ -9,7 +9,7 @@
  * process and drops every mount, namespace and veth with them. Nothing is cleaned up by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setCloseOnExec } from '../../native/libc.ts';
 import { readFileAs } from '../kernel/in-root.ts';
@@ -359,7 +359,7 @@ function pinPidNamespace(pid: number): { fd: number; identity: FileIdentity } | 
 function closeInheritedFdsOnExec(): void {
   for (const entry of readdirSync('/proc/self/fd')) {
     const fd = Number(entry);
-    if (fd <= 2) continue;
+    if (fd <= 2 || isCloseOnExec(fd)) continue;
     try {
       setCloseOnExec(fd);
     } catch {
@@ -367,6 +367,23 @@ function closeInheritedFdsOnExec(): void {
     }
   }
 }
+
+/**
+ * Whether `fd` is already close-on-exec, from its "flags:" line in /proc/self/fdinfo (octal
+ * open flags, O_CLOEXEC among them: proc(5)); false when that cannot be read. Read, not asked
+ * with fcntl: in the common case nothing is inherited and the libc bindings need not load
+ * before the world's spawn (native/libc.ts).
+ */
+function isCloseOnExec(fd: number): boolean {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    return flags !== undefined && (parseInt(flags, 8) & O_CLOEXEC) !== 0;
+  } catch {
+    return false;
+  }
+}
+/** O_CLOEXEC on Linux (asm-generic/fcntl.h: 02000000); Node's fs.constants does not carry it. */
+const O_CLOEXEC = 0o2000000;
 
 /** The first `cap` bytes of a stream, as text; what comes after is counted and dropped. */
 class BoundedText {
