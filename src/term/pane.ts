@@ -210,7 +210,9 @@ export class Pane {
       try {
         written = writeSync(this.masterFd, bytes);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        // EIO: the program's side of the terminal is closed (it exited; onExit follows). The
+        // keys have nowhere to go, and a key must never throw out of the input handler.
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
       }
       if (written < bytes.length) this.pty.write(bytes.subarray(written) as unknown as string);
       return;
