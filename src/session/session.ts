@@ -23,6 +23,10 @@ const PLAIN_TEXT = /^[\x20-\x7e\x7f\b]+$/;
 export interface SessionView {
   readonly status: 'starting' | 'ready' | 'failed';
   readonly error: string | null;
+  /**
+   * The pane the keys go to. While the panes are on screen it moves without a change of the
+   * view (no `frame`, no subscriber called): the ScreenWriter draws it, told through onFocus.
+   */
   readonly focus: PaneId;
   readonly helpOpen: boolean;
   readonly prefixArmed: boolean;
@@ -37,8 +41,8 @@ export interface SessionView {
   /** Moves every few seconds while a notice is longer than its rows: the footer scrolls it. */
   readonly noticeTick: number;
   /**
-   * Increments on every change of this view. Pane output is not a change of the view: the
-   * ScreenWriter draws it straight from the panes (src/term/screen-writer.ts).
+   * Increments on every change of this view. Pane output and a focus move between shown panes
+   * are not changes of the view: the ScreenWriter draws them (src/term/screen-writer.ts).
    */
   readonly frame: number;
 }

@@ -66,7 +66,10 @@ interface Placed extends PaneSurface {
   shown: (string | undefined)[];
   /** The chrome as last drawn (null: not yet), and its screen rows Ink has drawn over since. */
   chrome: Map<number, ChromeSegment[]> | null;
-  chromeKey: string;
+  /** What the drawn chrome was drawn for: the focus and the pane's size. */
+  chromeFocused: boolean;
+  chromeCols: number;
+  chromeRows: number;
   chromeStale: Set<number>;
   /** Rows the emulator changed since the last frame (from > to: none). */
   damageFrom: number;
@@ -134,7 +137,9 @@ export class ScreenWriter {
         name,
         shown: [],
         chrome: null,
-        chromeKey: '',
+        chromeFocused: false,
+        chromeCols: 0,
+        chromeRows: 0,
         chromeStale: new Set(),
         damageFrom: Infinity,
         damageTo: -1,
@@ -257,10 +262,12 @@ export class ScreenWriter {
       const term = s.pane.term;
       // The chrome: all of it when it changed (focus, titles, size), else the rows Ink drew over.
       const focused = s.name === this.focusedName;
-      const key = `${focused}|${term.cols}x${term.rows}`;
-      if (s.chrome === null || key !== s.chromeKey) {
+      // Compared field by field: this runs on every frame, the echo of every key among them.
+      if (s.chrome === null || focused !== s.chromeFocused || term.cols !== s.chromeCols || term.rows !== s.chromeRows) {
         s.chrome = this.chromeOf(s);
-        s.chromeKey = key;
+        s.chromeFocused = focused;
+        s.chromeCols = term.cols;
+        s.chromeRows = term.rows;
         s.chromeStale = new Set(s.chrome.keys());
       }
       for (const y of s.chromeStale) {
