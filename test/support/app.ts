@@ -74,10 +74,16 @@ export class AppUnderTest {
     this.pty.write(data);
   }
 
+  /**
+   * Waits until the screen satisfies `predicate`, looked at only between frames: nslab wraps
+   * each frame in synchronized-update mode (DEC mode 2026), and a terminal that honours it
+   * shows a frame whole or not at all. Mid-frame (a frame larger than one PTY read arrives in
+   * pieces), the screen is one pane drawn and the other not yet: no person sees that.
+   */
   async waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (predicate(this.screen())) return;
+      if (!this.term.modes.synchronizedOutputMode && predicate(this.screen())) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`timed out waiting for ${what}; the screen shows:\n${this.screen()}`);
