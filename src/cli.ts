@@ -171,7 +171,7 @@ async function openInteractive(
   const prerequisites = worldSpawned.then(() => assertPrerequisites({ terminal: terminalSize() }));
   // Without the views, what draws the first frame is loaded while the world boots instead.
   const ui = options.ui ? worldSpawned.then(loadUi) : undefined;
-  if (!options.ui) void worldSpawned.then(terminalModule).then((m) => m.prepareFirstFrame()).catch(() => {});
+  if (!options.ui) void worldSpawned.then(terminalModule).catch(() => {});
   void ui?.then(() => mark('ui-loaded'));
   void prerequisites.then(() => mark('prereq'));
   void stage?.then(() => mark('stage-open'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { displayWidth, fitWidth } from '../src/term/width.ts';
+import stringWidth from 'string-width';
+import { displayWidth, fitWidth, NARROW_TEXT } from '../src/term/width.ts';
 import { chromeRows } from '../src/term/pane-chrome.ts';
 import { stripVTControlCharacters } from 'node:util';
 
@@ -8,6 +9,21 @@ describe('fitWidth', () => {
     expect(displayWidth('ab')).toBe(2);
     expect(displayWidth('中文')).toBe(4);
     expect(displayWidth('e\u0301')).toBe(1);
+  });
+
+  it('measures its fast-path characters exactly as string-width does, each and together', () => {
+    const narrow: string[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      if (NARROW_TEXT.test(char)) narrow.push(char);
+    }
+    expect(narrow.length).toBeGreaterThan(1000);
+    expect(narrow.filter((char) => stringWidth(char) !== 1).map((char) => char.charCodeAt(0).toString(16))).toEqual([]);
+    // In sequence too: no neighbour joins another into one cluster.
+    const all = narrow.join('');
+    expect(displayWidth(all)).toBe(stringWidth(all));
+    expect(displayWidth([...narrow].reverse().join(''))).toBe(stringWidth([...narrow].reverse().join('')));
+    expect(displayWidth('▶ host · …')).toBe(10);
   });
 
   it('cuts by columns, not characters, and pads to exactly the width', () => {

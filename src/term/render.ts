@@ -251,7 +251,11 @@ export function renderRow(term: Terminal, y: number, cursorX?: number): string {
     // The left half of a wide char already drew both columns.
     if (isRightHalf) continue;
 
-    if (loaded) readStyle(cell, cellStyle);
+    // isAttributeDefault() is fg === 0 && bg === 0 in xterm's packed attributes, which hold
+    // every colour and flag readStyle reads (extended ones too, behind a bit of bg): a default
+    // cell is read with one call instead of fifteen. Most cells of a frame are default (a
+    // prompt's first frame: all but a few), and the first frame runs this loop cold.
+    if (loaded && !cell.isAttributeDefault()) readStyle(cell, cellStyle);
     else copyStyle(DEFAULT_STYLE, cellStyle);
     if (x === cursorCol) cellStyle.flags ^= INVERSE;
     if (!sameStyle(cellStyle, runStyle)) {

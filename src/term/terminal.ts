@@ -14,7 +14,7 @@ import { tapStdout } from '../record/asciicast.ts';
 import { FIRST_FOCUS, PANE_IDS } from '../session/session.ts';
 import { titleLines } from '../session/pane-title.ts';
 import type { Stage } from '../world/stage.ts';
-import { CHROME_ABOVE, chromeRows } from './pane-chrome.ts';
+import { CHROME_ABOVE } from './pane-chrome.ts';
 import { ScreenWriter } from './screen-writer.ts';
 
 /**
@@ -120,16 +120,6 @@ export function takeTerminal(recorder?: CastRecorder): TerminalHandle {
  */
 export function playgroundPaneOrigins(paneCols: number): Record<'host' | 'container', { x: number; y: number }> {
   return { host: { x: 1, y: CHROME_ABOVE }, container: { x: paneCols + 2 + 1, y: CHROME_ABOVE } };
-}
-
-/**
- * Measures the chrome's characters once, ahead of the first frame: string-width's first
- * measure of text beyond ASCII builds its Unicode tables (25-35 ms, measured), which the
- * first frame would otherwise wait for. Called while the world boots (src/cli.ts).
- */
-export function prepareFirstFrame(): void {
-  titleLines('host', true, null, false, 10);
-  chromeRows(1, CHROME_ABOVE, 8, 1, { focused: ['', ''], unfocused: ['', ''] }, true, true);
 }
 
 /**
