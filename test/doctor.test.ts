@@ -215,6 +215,43 @@ describe('doctor on a machine without the tools', () => {
   });
 });
 
+describe('doctor: the probes, run through one shell', () => {
+  it('runs every probe in the same shell, whatever a probe prints', async () => {
+    // Each fake says which process ran it; ip also prints the bytes the shell's marks start with.
+    const said = (version: string) => `echo "$PPID" >>"\${0%/*}/parents.log"; echo "${version}"`;
+    const bin = binDir([], {
+      ip: `echo "$PPID" >>"\${0%/*}/parents.log"; printf 'ip utility, iproute2-6.1.0\\036\\036\\0360\\036\\n'`,
+      ping: said('ping from iputils 20221126'),
+      tar: said('tar (GNU tar) 1.34'),
+      cc: said('cc (Debian 12.2.0-14) 12.2.0'),
+      mount: said('mount from util-linux 2.38.1'),
+    });
+    const items = byId(await checkPrerequisites({ path: bin }));
+    expect(items.get('ip')).toMatchObject({ ok: true, found: `${bin}/ip, iproute2-6.1.0` });
+    for (const id of ['ping', 'tar', 'cc', 'mount', 'nsenter', 'userns']) expect(items.get(id)?.ok).toBe(true);
+    const parents = readFileSync(join(bin, 'parents.log'), 'utf8').trim().split('\n');
+    expect(parents).toHaveLength(5);
+    expect(new Set(parents).size).toBe(1);
+    expect(Number(parents[0])).not.toBe(process.pid);
+  });
+
+  it('gives a probe the shell could not execute, or that a signal ended, what it gets alone', async () => {
+    // tar's interpreter does not exist (the shell answers 127, alone it is ENOENT); mount is
+    // killed by a signal (the shell: 128 + 9); cc says what it was given.
+    const bin = binDir(['tar'], {
+      mount: 'echo "mount from util-linux 2.38.1"; kill -9 $$',
+      cc: 'echo "cc $# $*"; echo "to stderr" >&2',
+    });
+    // A new file ('wx'), never through a link binDir made to a real tool.
+    writeFileSync(join(bin, 'tar'), '#!/nonexistent/interpreter\n', { mode: 0o755, flag: 'wx' });
+    const items = byId(await checkPrerequisites({ path: bin }));
+    expect(items.get('tar')).toMatchObject({ ok: false, found: `${bin}/tar is not the expected tool (ENOENT)` });
+    expect(items.get('mount')).toMatchObject({ ok: false, found: `${bin}/mount is not the expected tool (mount from util-linux 2.38.1)` });
+    expect(items.get('cc')).toMatchObject({ ok: true, found: `${bin}/cc, cc 1 --version` });
+    expect(items.get('nsenter')).toMatchObject({ ok: true, found: expect.stringMatching(/, util-linux [\d.]+$/) });
+  });
+});
+
 describe('doctor when the kernel forbids user namespaces', () => {
   it('reads and reports the sysctls that forbid them, with the fixes', async () => {
     const bin = binDir([], { unshare: FAILING_UNSHARE });
