@@ -17,7 +17,8 @@ fi
 # /proc is still the lab host's here, so /proc/self names this process by its lab-host pid:
 # that is the $CPID the host pane uses for `ip link set ... netns $CPID` and nsenter.
 read -r self_stat </proc/self/stat
-echo "${self_stat%% *}" >/run/nslab/cpid.tmp
+lab_host_pid=${self_stat%% *}
+echo "$lab_host_pid" >/run/nslab/cpid.tmp
 mv /run/nslab/cpid.tmp /run/nslab/cpid
 
 if [ -n "$NSLAB_CT_HOSTNAME" ]; then hostname "$NSLAB_CT_HOSTNAME"; fi
@@ -29,32 +30,46 @@ with_proc=$NSLAB_CT_PROC
 unset NSLAB_CT_UNSHARE NSLAB_CT_ROOT NSLAB_CT_PROC NSLAB_CT_HOSTNAME NSLAB_CT_SCRIPT
 
 # A container root made from files has an empty /dev; give it the harmless nodes, bound from
-# the lab host (device nodes cannot be created in a user namespace).
-bind_dev_nodes() {
-  [ -d "$1/dev" ] || return 0
-  # One touch for the missing ones (each command is an exec on the way to the prompt). $1 is
-  # "." or $ROOTFS, which nslab sets to /labs/rootfs: no spaces to split on.
-  missing=
-  for node in null zero full random urandom tty; do
-    [ -e "$1/dev/$node" ] || missing="$missing $1/dev/$node"
-  done
-  # shellcheck disable=SC2086 # the paths are words on purpose
-  if [ -n "$missing" ]; then touch $missing; fi
-  for node in null zero full random urandom tty; do
-    mount --bind "/dev/$node" "$1/dev/$node"
-  done
+# the lab host (device nodes cannot be created in a user namespace), and its own proc when the
+# lab wants one. Every command is an exec on the way to the prompt, so all of it is one touch
+# (for the missing nodes) and one `mount --all`, which mounts the lines of an fstab in their
+# order (mount(8)); $2 is what that fstab starts with. libmount reads no fstab from a pipe: it
+# is a file in /run/nslab, nslab's own directory of the lab host, named by this process's
+# lab-host pid, for as long as mount reads it.
+# $1 is $ROOTFS, which nslab sets to /labs/rootfs: no spaces to split on.
+mount_root() {
+  fstab=$2
+  if [ -d "$1/dev" ]; then
+    missing=
+    for node in null zero full random urandom tty; do
+      [ -e "$1/dev/$node" ] || missing="$missing $1/dev/$node"
+      fstab="$fstab/dev/$node $1/dev/$node none bind 0 0
+"
+    done
+    # shellcheck disable=SC2086 # the paths are words on purpose
+    if [ -n "$missing" ]; then touch $missing; fi
+  fi
+  if [ "$with_proc" = 1 ]; then
+    fstab="${fstab}proc $1/proc proc defaults 0 0
+"
+  fi
+  if [ -z "$fstab" ]; then return 0; fi
+  table=/run/nslab/fstab.$lab_host_pid
+  printf '%s' "$fstab" >"$table"
+  mount --all --fstab "$table"
+  rm "$table"
 }
 
 case "$root_mode" in
   pivot)
-    # pivot_root(2) wants the new root to be a mount point: bind the rootfs onto itself.
-    mount --bind "$ROOTFS" "$ROOTFS"
+    # pivot_root(2) wants the new root to be a mount point: the rootfs is bound onto itself
+    # (the fstab's first line), and proc is mounted before pivoting: once the old root is
+    # detached there is no fully visible proc left, and the kernel refuses a new one in a user
+    # namespace (mount_namespaces(7)).
+    mkdir -p "$ROOTFS/old_root" "$ROOTFS/proc"
+    mount_root "$ROOTFS" "$ROOTFS $ROOTFS none bind 0 0
+"
     cd "$ROOTFS"
-    bind_dev_nodes .
-    mkdir -p old_root proc
-    # Mount proc before pivoting: once the old root is detached there is no fully visible
-    # proc left, and the kernel refuses a new one in a user namespace (mount_namespaces(7)).
-    if [ "$with_proc" = 1 ]; then mount -t proc proc proc; fi
     pivot_root . old_root
     cd /
     umount -l /old_root
@@ -62,8 +77,7 @@ case "$root_mode" in
     exec "$shell" -i
     ;;
   chroot)
-    bind_dev_nodes "$ROOTFS"
-    if [ "$with_proc" = 1 ]; then mount -t proc proc "$ROOTFS/proc"; fi
+    mount_root "$ROOTFS" ''
     cd "$ROOTFS"
     exec chroot "$ROOTFS" "$shell" -i
     ;;

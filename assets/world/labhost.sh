@@ -6,7 +6,7 @@ hostname host
 # This pid namespace needs its own /proc; the one inherited from level 1 shows level 1's pids.
 mount -t proc nslab-proc /proc
 ip link set lo up
-mkdir -p /run/nslab
+# /run/nslab (container.sh writes the container's pid there) was made by level 1.
 echo READY
 exec >/dev/null 2>&1
 # An init must reap the orphans re-parented to it; the shell's wait does that as a side

@@ -13,44 +13,57 @@ unset NSLAB_LEVEL1
 new_root=/tmp
 mount -t tmpfs -o "mode=0755,size=${NSLAB_TMPFS_SIZE:-1g}" nslab-root "$new_root"
 cd "$new_root"
-mkdir -p usr etc proc dev sys tmp var/tmp root home mnt srv run labs/rootfs old_root
+
+# Every command below is an exec on the way to the first prompt (about a millisecond each on a
+# small VM), so the tree is made in as few as the shell allows: one mkdir, one cp, one touch,
+# one mount for every bind and file system, the fstab it reads written by the shell itself.
+# Merged-/usr systems have /bin, /lib... as symlinks into usr/ (copied as they are, cp -P);
+# others have directories, bound like /usr.
+links=
+binds="usr etc"
+for dir in bin sbin lib lib32 lib64 libx32; do
+  if [ -L "/$dir" ]; then
+    links="$links /$dir"
+  elif [ -d "/$dir" ]; then
+    binds="$binds $dir"
+  fi
+done
+# shellcheck disable=SC2086 # the names are words on purpose
+mkdir -p $binds proc dev/pts dev/shm sys tmp var/tmp root home mnt srv run/nslab labs/rootfs old_root
 chmod 1777 tmp var/tmp
+# shellcheck disable=SC2086
+if [ -n "$links" ]; then cp -P $links .; fi
+touch dev/null dev/zero dev/full dev/random dev/urandom dev/tty
 
 # The real system, read-only. Read-only binds are not yet locked here (we own this mount
 # namespace), but level 2 is a nested user+mount namespace: the kernel then marks them
 # MNT_LOCKED and refuses remount,rw and umount there (mount_namespaces(7), "restrictions").
-# `mount --bind -o ro` is the bind and the read-only remount in one command (util-linux 2.27+,
-# mount(8) "bind mount operation"): one exec fewer per mount, and each exec of mount costs
-# milliseconds of a world's start.
-for dir in usr etc; do
-  mount --bind -o ro "/$dir" "$dir"
-done
-# Merged-/usr systems have /bin, /lib... as symlinks into usr/; others have directories.
-for dir in bin sbin lib lib32 lib64 libx32; do
-  if [ -L "/$dir" ]; then
-    ln -s "$(readlink "/$dir")" "$dir"
-  elif [ -d "/$dir" ]; then
-    mkdir "$dir"
-    mount --bind -o ro "/$dir" "$dir"
-  fi
-done
-
+# "bind,ro" is the bind and the read-only remount in one entry (util-linux 2.27+, mount(8)
+# "bind mount operation"), and `mount --all` mounts the entries in their order (mount(8)).
 # Device nodes cannot be created in a user namespace (mknod needs CAP_MKNOD in the initial
-# namespace), so bind the harmless ones. A new devpts instance keeps the real machine's
-# terminals out of sight (devpts(5), "newinstance").
-touch dev/null dev/zero dev/full dev/random dev/urandom dev/tty
-for node in null zero full random urandom tty; do
-  mount --bind "/dev/$node" "dev/$node"
+# namespace), so the harmless ones are bound. A new devpts instance keeps the real machine's
+# terminals out of sight (devpts(5), "newinstance"). The fstab is a file: libmount does not
+# read one from a pipe.
+fstab=
+for dir in $binds; do
+  fstab="$fstab/$dir $new_root/$dir none bind,ro 0 0
+"
 done
-mkdir dev/pts dev/shm
-mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 nslab-devpts dev/pts
-ln -s pts/ptmx dev/ptmx
-ln -s /proc/self/fd dev/fd
+for node in null zero full random urandom tty; do
+  fstab="$fstab/dev/$node $new_root/dev/$node none bind 0 0
+"
+done
+fstab="${fstab}nslab-devpts $new_root/dev/pts devpts newinstance,ptmxmode=0666,mode=0620 0 0
+nslab-proc $new_root/proc proc defaults 0 0
+"
+printf '%s' "$fstab" >.nslab-fstab
+mount --all --fstab "$new_root/.nslab-fstab"
+rm .nslab-fstab
+ln -s pts/ptmx /proc/self/fd dev/
 ln -s /proc/self/fd/0 dev/stdin
 ln -s /proc/self/fd/1 dev/stdout
 ln -s /proc/self/fd/2 dev/stderr
 ln -s /run var/run
-mount -t proc nslab-proc proc
 
 # pivot_root(2) needs the new root to be a mount point (it is: the tmpfs). Detaching the
 # old root leaves no path back to the real file system in this mount namespace.
@@ -74,13 +87,14 @@ fi
 
 # One prompt for both panes, coloured by hostname so "host" and "container" stand apart.
 # Kept in ~/.bashrc rather than an exported PS1, which sh(1) would print with raw escapes.
-mkdir -p /labs/rootfs/root
-cat >/root/.bashrc <<'BASHRC'
-case "$(hostname)" in host) c=32 ;; container) c=36 ;; *) c=33 ;; esac
+# Written by the shell's own printf, not cat and cp: two execs fewer.
+bashrc='case "$(hostname)" in host) c=32 ;; container) c=36 ;; *) c=33 ;; esac
 PS1="\[\e[1;${c}m\]\u@\h\[\e[0m\]:\w\\$ "
 unset c
-BASHRC
-cp /root/.bashrc /labs/rootfs/root/.bashrc
+'
+if [ ! -d /labs/rootfs/root ]; then mkdir -p /labs/rootfs/root; fi
+printf '%s' "$bashrc" >/root/.bashrc
+printf '%s' "$bashrc" >/labs/rootfs/root/.bashrc
 
 # Level 2: the lab host. Its own user namespace locks the binds above; its own net, uts,
 # ipc, pid and cgroup namespaces must be owned by that user namespace so lab root can set
