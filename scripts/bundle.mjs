@@ -39,6 +39,28 @@ const requireNatives = {
     build.onLoad({ filter: /.*/, namespace: 'native-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
+/**
+ * string-width builds an Intl.Segmenter and three Unicode-property expressions as it loads
+ * (40-50 ms of the only thread on this VM, measured), and the playground's first frame does not
+ * measure with it (src/term/width.ts): nslab's own modules get it through a shim that loads it
+ * at its first call. A module that is require()d is bundled as a lazy initializer (esbuild,
+ * "Bundling: require of ESM"), which the static imports of Ink's dependencies then also call
+ * when they load: one copy, initialised once, at the first use either way.
+ */
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(build) {
+    const ours = SOURCE_DIRS.map((dir) => join(ROOT, dir) + '/');
+    build.onResolve({ filter: /^string-width$/ }, (args) =>
+      ours.some((dir) => args.importer.startsWith(dir)) ? { path: 'string-width', namespace: 'lazy-string-width' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, () => ({
+      contents: "let width; export default function stringWidth(text, options) { width ??= require('string-width').default; return width(text, options); }",
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
 const SOURCE_DIRS = ['src', 'components', 'native'];
 /**
  * What else the bundle is made from: how it is built, and the bundled packages (npm rewrites
@@ -83,7 +105,7 @@ export async function ensureBundle({ force = false } = {}) {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL.filter((name) => !NATIVE.includes(name)),
-    plugins: [requireNatives],
+    plugins: [requireNatives, lazyStringWidth],
     // Bundled CommonJS packages call require() for Node's own modules; give the ESM bundle one.
     banner: { js: "import { createRequire as __nslabCreateRequire } from 'node:module'; const require = __nslabCreateRequire(import.meta.url);" },
     // Ink's optional React devtools (only with DEV=true) is not installed.
