@@ -387,7 +387,7 @@ export class Pane {
    */
   write(data: string): void {
     this.lastInputAt = performance.now();
-    if (!this.exit) this.pty.write(data);
+    if (!this.exit) this.writePty(data);
   }
 
   resize(cols: number, rows: number): void {
