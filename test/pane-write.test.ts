@@ -71,3 +71,16 @@ it('keys to a program that stopped reading wait in order, and all arrive once it
   await eventually(() => contents(file).length >= sent.length, 20_000);
   expect(contents(file)).toBe(sent);
 });
+
+it('the warm-up write reaches no program and counts as no key', async () => {
+  const file = join(dir, 'warm');
+  pane = copier(file);
+  expect(await eventually(() => screenText(pane!).includes('ready'))).toBe(true);
+  const typedAt = pane.lastInputAt;
+  pane.warmWrite();
+  expect(pane.lastInputAt).toBe(typedAt);
+  pane.write('k');
+  expect(await eventually(() => contents(file) === 'k')).toBe(true);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(contents(file)).toBe('k');
+});
