@@ -7,7 +7,7 @@
 import { afterEach, expect, it } from 'vitest';
 import xterm from '@xterm/headless';
 import type { Terminal as TerminalType } from '@xterm/headless';
-import { canSkipPlainText, overwrittenPrefix } from '../src/term/flood.ts';
+import { canSkipPlainText, overwrittenPoint, overwrittenPrefix } from '../src/term/flood.ts';
 
 const { Terminal } = xterm;
 const terminals: TerminalType[] = [];
@@ -157,4 +157,25 @@ it('skips nothing inside an escape sequence or with a partial scroll region', as
   await write(idle, 'prompt$ ');
   expect(canSkipPlainText(idle)).toBe(true);
   expect(overwrittenPrefix(text, 5, 1000)).toBeGreaterThan(text.length / 2);
+});
+
+it('finds the same point in a run cut into chunks anywhere as in the run whole (Pane keeps its backlog in chunks)', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const rows = 3 + Math.floor(r() * 10);
+    const scrollback = pick(r, [0, 7, 100, 1000]);
+    let text = '';
+    for (let i = 0; text.length < 9_000 + r() * 30_000; i++) text += 'x'.repeat(Math.floor(r() * 12)) + pick(r, ['\r\n', '\n', '\r\n', '\n\r']);
+    const chunks: string[] = [];
+    for (let at = 0; at < text.length; ) {
+      const size = 1 + Math.floor(r() * pick(r, [3, 64, 4095]));
+      chunks.push(text.slice(at, at + size));
+      at += size;
+    }
+    const whole = overwrittenPrefix(text, rows, scrollback);
+    const point = overwrittenPoint(chunks, rows, scrollback);
+    const offset = point ? chunks.slice(0, point.chunk).reduce((n, c) => n + c.length, 0) + point.offset : 0;
+    expect(offset, `seed ${seed}: ${chunks.length} chunks`).toBe(whole);
+    if (point) expect(point.offset).toBeLessThan(chunks[point.chunk]!.length);
+  }
 });

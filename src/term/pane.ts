@@ -5,7 +5,9 @@
  * Flow control: no byte's effect is ever lost. When the emulator falls behind (a program floods
  * the pane), the PTY is paused, and the kernel's PTY buffer then blocks the writer, until
  * xterm.js has parsed the backlog. Frames may be dropped; of the bytes, only plain lines that
- * the rest of the backlog provably scrolls away unseen are skipped (flood.ts).
+ * the rest of the backlog provably scrolls away unseen are skipped (flood.ts). A pane that
+ * streams is also held (not read, not parsed) while a key typed in another pane waits for its
+ * answer, for a few milliseconds at most (input-first.ts).
  *
  * Parsing is fed to xterm.js in slices of at most PARSE_SLICE characters, the next slice only
  * after the previous one is parsed: xterm.js otherwise parses a whole backlog in one go (it
@@ -17,7 +19,7 @@ import xtermHeadless from '@xterm/headless';
 import unicode11 from '@xterm/addon-unicode11';
 import { writeSync } from 'node:fs';
 import { isNonBlocking, setCloseOnExec, tcgetpgrp } from '../../native/libc.ts';
-import { canSkipPlainText, overwrittenPrefix } from './flood.ts';
+import { canSkipPlainText, isPlainText, overwrittenPoint } from './flood.ts';
 
 const { Terminal } = xtermHeadless;
 const { Unicode11Addon } = unicode11;
@@ -84,9 +86,15 @@ export class Pane {
   private backlog = 0;
   /** The master is non-blocking: small writes may go straight to write(2) (writePty). */
   private directWrites = false;
+  /** Reading from the PTY is paused (by flow control, or held for another pane's key). */
   private paused = false;
-  /** Received, not yet handed to the emulator. */
-  private queue: string[] = [];
+  private flowPaused = false;
+  /** Holds for another pane's key (hold()); while any is on, nothing is read or parsed. */
+  private holds = 0;
+  /** Received, not yet handed to the emulator; `plain` once looked at (flood.ts isPlainText). */
+  private queue: Array<{ text: string; plain: boolean | undefined }> = [];
+  /** `received` when skipOverwritten last found nothing to skip: it looks again after MIN_SKIP more. */
+  private skipTriedAt = -Infinity;
   private parsing = false;
   private lastOutputAt = 0;
   /** When the screen last changed, and when a key was last written (performance.now()). */
@@ -220,6 +228,11 @@ export class Pane {
     this.pty.write(data);
   }
 
+  /** The write path once, with nothing written (a zero-length write(2) reaches no program). */
+  warmWrite(): void {
+    if (!this.exit) this.writePty('');
+  }
+
   /** node-pty's own write queue is empty (read defensively: if its shape changes, never). */
   private ptyQueueEmpty(): boolean {
     const queue = (this.pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue;
@@ -229,11 +242,11 @@ export class Pane {
   private receive(data: string): void {
     this.received += data.length;
     this.backlog += data.length;
-    if (!this.paused && this.backlog > BACKLOG_HIGH) {
-      this.paused = true;
-      this.pty.pause();
+    if (!this.flowPaused && this.backlog > BACKLOG_HIGH) {
+      this.flowPaused = true;
+      this.syncReading();
     }
-    this.queue.push(data);
+    this.queue.push({ text: data, plain: undefined });
     if (!this.parsing) this.parseNext();
     this.lastOutputAt = Date.now();
     this.quietTimer ??= setTimeout(() => this.checkQuiet(), QUIET_MS);
@@ -241,18 +254,22 @@ export class Pane {
 
   /** Hands the emulator the next slice of the queue; the following one once it is parsed. */
   private parseNext(): void {
+    if (this.holds > 0) {
+      this.parsing = false;
+      return;
+    }
     this.skipOverwritten();
     let slice = '';
     while (this.queue.length > 0 && slice.length < PARSE_SLICE) {
       const head = this.queue[0]!;
       const room = PARSE_SLICE - slice.length;
-      if (head.length <= room) {
-        slice += head;
+      if (head.text.length <= room) {
+        slice += head.text;
         this.queue.shift();
       } else {
         // xterm.js joins a surrogate pair split across writes (its StringToUtf32 keeps it).
-        slice += head.slice(0, room);
-        this.queue[0] = head.slice(room);
+        slice += head.text.slice(0, room);
+        this.queue[0] = { text: head.text.slice(room), plain: head.plain };
       }
     }
     if (slice === '') {
@@ -267,9 +284,9 @@ export class Pane {
     if (this.answersKey || !this.streaming) this.writeBuffer?.handleUserInput();
     this.term.write(slice, () => {
       this.backlog -= slice.length;
-      if (this.paused && this.backlog < BACKLOG_LOW) {
-        this.paused = false;
-        this.pty.resume();
+      if (this.flowPaused && this.backlog < BACKLOG_LOW) {
+        this.flowPaused = false;
+        this.syncReading();
       }
       this.emitChange();
       if (this.queue.length > 0) setImmediate(() => this.parseNext());
@@ -277,16 +294,64 @@ export class Pane {
     });
   }
 
+  /** Pauses or resumes reading the PTY as flow control and holds ask. */
+  private syncReading(): void {
+    const pause = this.flowPaused || this.holds > 0;
+    if (pause === this.paused || this.exit) return;
+    this.paused = pause;
+    if (pause) this.pty.pause();
+    else this.pty.resume();
+  }
+
+  /**
+   * Stops reading and parsing this pane until release() (src/term/input-first.ts: while a key
+   * typed in another pane waits for its answer). Holds nest; what arrives meanwhile is queued,
+   * and the program blocks once the PTY's buffer is full, as under flow control.
+   */
+  /** Held for another pane's key (hold()). */
+  get held(): boolean {
+    return this.holds > 0;
+  }
+
+  hold(): void {
+    this.holds++;
+    this.syncReading();
+  }
+
+  release(): void {
+    if (this.holds === 0) return;
+    this.holds--;
+    this.syncReading();
+    if (this.holds === 0 && !this.parsing && this.queue.length > 0) this.parseNext();
+  }
+
   /**
    * Drops the beginning of a backlog of plain lines that the rest of it scrolls away unseen
    * (flood.ts: the emulator ends in the same state). Not bytes lost: their effect is
    * kept, only the parsing of text that no one could ever see is saved.
+   *
+   * It runs before every slice, so it must cost little: each chunk is looked at once for plain
+   * text, the search runs backwards from the end of the plain chunks only as far as the cut
+   * (rows + scrollback lines), and after a search that found nothing the next waits for
+   * MIN_SKIP more characters. (Joining the whole backlog for each slice cost 10 % of a flood's
+   * time, and up to 10 ms at once with a megabyte queued.)
    */
   private skipOverwritten(): void {
-    if (this.backlog < MIN_SKIP || !canSkipPlainText(this.term)) return;
-    const text = this.queue.join('');
-    const cut = overwrittenPrefix(text, this.term.rows, this.term.options.scrollback ?? 0);
-    this.queue = [cut > 0 ? text.slice(cut) : text];
+    if (this.backlog < MIN_SKIP || this.received - this.skipTriedAt < MIN_SKIP || !canSkipPlainText(this.term)) return;
+    let plain = 0;
+    while (plain < this.queue.length && (this.queue[plain]!.plain ??= isPlainText(this.queue[plain]!.text))) plain++;
+    const point = overwrittenPoint(
+      this.queue.slice(0, plain).map((chunk) => chunk.text),
+      this.term.rows,
+      this.term.options.scrollback ?? 0,
+    );
+    if (!point) {
+      this.skipTriedAt = this.received;
+      return;
+    }
+    let cut = point.offset;
+    for (const chunk of this.queue.splice(0, point.chunk)) cut += chunk.text.length;
+    if (point.offset > 0) this.queue[0] = { text: this.queue[0]!.text.slice(point.offset), plain: true };
     this.backlog -= cut;
     this.skipped += cut;
   }
@@ -387,7 +452,7 @@ export class Pane {
    */
   write(data: string): void {
     this.lastInputAt = performance.now();
-    if (!this.exit) this.pty.write(data);
+    if (!this.exit) this.writePty(data);
   }
 
   resize(cols: number, rows: number): void {
