@@ -8,14 +8,18 @@
 //
 // --max-semi-space-size=1 (MiB): V8's young generation grows to 32 MiB by default while
 // output floods a pane; nslab's allocations are short-lived strings, and a 1 MiB semi-space
-// costs no measurable time but ~30 MiB of resident memory (measured after `seq 1 2000000`).
+// saves ~30 MiB of resident memory (measured after `seq 1 2000000`). It costs start-up time:
+// V8 refuses the code cache Node ships for its own modules when a flag like this one differs
+// from the flags it was made with, so every Node module nslab loads is compiled at start
+// (loading child_process, net, crypto, tty... took 75 instead of 46-53 ms; `nslab play` to
+// both prompts ~50 ms more in bench/launch.ts, measured on a 2-core VM).
 //
 // -u NODE_EXTRA_CA_CERTS: Node reads and parses that certificate bundle as it starts, before
 // any of nslab runs, whether or not the process ever opens a TLS connection (Node's docs: "only
-// read once when the process is first started"). With Debian's ca-certificates.crt it set, as
-// on the machine this was measured on, `node -e 0` took ~105 ms instead of ~33. nslab opens no
-// TLS connection, and its lab processes get an environment of their own (labEnvironment).
-// (`npm start` drops it the same way, package.json.)
+// read once when the process is first started"). Set to Debian's ca-certificates.crt, as on
+// the machine this was measured on, it made `node -e 0` take ~105 ms instead of ~33. nslab
+// opens no TLS connection, and its lab processes get an environment of their own
+// (labEnvironment). `npm start` drops it the same way (package.json).
 import { appendFileSync, existsSync } from 'node:fs';
 
 // NSLAB_TRACE (src/trace.ts): when Node's own start-up ended, and when the bundle's began.

@@ -150,10 +150,9 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: nu
 
 /**
  * The probes of one checkPrerequisites, run through one shell, one after the other. Each
- * spawn from nslab's own process costs its only thread 3-4 ms (fork(2) copies the page tables
- * of a process that has loaded the UI's modules by then), and a lab's start runs this check:
- * nine spawns were ~30 ms of it, beside the panes starting (measured with --cpu-prof). The
- * shell's own forks are cheap. Each probe gets the same program, arguments, environment and
+ * spawn from nslab's own process costs its only thread 3-4 ms (fork(2) of a process of Node's
+ * size, three pipes, their handles), and every lab's start runs this check: nine spawns were
+ * ~30 ms of it (measured with --cpu-prof). The shell's own forks are cheap. Each probe gets the same program, arguments, environment and
  * directory as alone, and an exit status of its own is its result as alone. Where the shell
  * speaks for it instead (126 and 127: it could not be executed; 128 and up: a signal, POSIX
  * sh "Exit Status"), it runs again alone with `run`, and so does every probe when the shell's
