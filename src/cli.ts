@@ -160,18 +160,16 @@ async function openInteractive(
     throw new NslabError('nslab needs an interactive terminal.', 'Run it directly in a terminal window, not through a pipe.');
   }
   mark('openInteractive');
-  // The prerequisites' probes first: they run in a shell of their own (doctor.ts), on the core
-  // this thread leaves free while it loads the world's modules, and are done before the world
-  // boots on that core.
-  const prerequisites = assertPrerequisites({ terminal: terminalSize() });
   const image = containerImage(rootfs);
   void image.then(() => mark('image'));
   // The rest waits until level 1 is spawned (or the opening failed first): work started before
-  // it on this thread would only delay the world.
+  // it, on this thread or in probe processes, would only delay the world. The prerequisites'
+  // probes run in one shell at the lowest priority (doctor.ts): beside the boot, not in its way.
   let spawned!: () => void;
   const worldSpawned = new Promise<void>((resolve) => (spawned = resolve));
   const stage = first ? image.then(async ({ tar }) => openEarly(first.spec(await stageModule()), tar, first.panel, spawned)) : undefined;
   void (stage ?? image).then(spawned, spawned);
+  const prerequisites = worldSpawned.then(() => assertPrerequisites({ terminal: terminalSize() }));
   // Without the views, what draws the first frame is loaded while the world boots instead.
   const ui = options.ui ? worldSpawned.then(loadUi) : undefined;
   if (!options.ui) void worldSpawned.then(terminalModule).catch(() => {});
