@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { platform, release, setPriority } from 'node:os';
+import { platform, release } from 'node:os';
 import { join } from 'node:path';
 import { PrerequisiteError } from './errors.ts';
 import { NS_TYPES, readNamespaces } from './kernel/namespaces.ts';
@@ -136,23 +136,15 @@ interface RunResult {
   error?: string;
 }
 
-/** `nice`: the niceness the program runs with (setpriority(2) on it once it is spawned). */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, nice = 0): Promise<RunResult> {
+function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { env, cwd: '/', timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(file, args, { env, cwd: '/', timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ code: 0, stdout, stderr });
       const e = err as NodeJS.ErrnoException & { code?: unknown; killed?: boolean };
       const code = typeof e.code === 'number' ? e.code : null;
       const error = e.killed ? `timed out after ${timeoutMs} ms` : typeof e.code === 'string' ? e.code : undefined;
       resolve({ code, stdout, stderr, error });
     });
-    if (nice !== 0 && child.pid !== undefined) {
-      try {
-        setPriority(child.pid, nice);
-      } catch {
-        // it has exited already
-      }
-    }
   });
 }
 
@@ -178,6 +170,8 @@ class ProbeBatch {
     tickets: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly timeoutMs: number,
+    /** nice(1), found where `true` is looked for (checkUserNamespaces); null: none. */
+    private readonly nice: Promise<string | null>,
   ) {
     this.open = tickets;
   }
@@ -217,9 +211,13 @@ class ProbeBatch {
     const mark = `\x1e${randomBytes(8).toString('hex')}`;
     const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
     const script = argvs.map((argv) => `${argv.map(quote).join(' ')}; printf '${mark}%s${mark}' "$?"; printf '${mark}' >&2`).join('\n');
-    // At the lowest priority: a lab's start runs this beside its world's boot, which it would
-    // otherwise share the second core with (the boot waits for no probe).
-    const r = await run('/bin/sh', ['-c', script], this.env, this.timeoutMs, 19);
+    // At the lowest priority (through nice(1), so from its first probe on): a lab's start runs
+    // this beside its world's boot, which it would otherwise share the second core with (the
+    // boot waits for no probe). The probes' output does not depend on it.
+    const nice = await this.nice;
+    const shell = ['/bin/sh', '-c', script];
+    const argv = nice ? [nice, '-n', '19', ...shell] : shell;
+    const r = await run(argv[0]!, argv.slice(1), this.env, this.timeoutMs);
     if (r.code !== 0) return null;
     const out = r.stdout.split(mark);
     const err = r.stderr.split(mark);
@@ -408,7 +406,7 @@ export async function checkPrerequisites(opts: DoctorOptions = {}): Promise<Prer
   const timeoutMs = opts.timeoutMs ?? 3000;
   // C messages, and the same search path for anything the probes exec.
   const env: NodeJS.ProcessEnv = { PATH: dirs.join(':'), LC_ALL: 'C' };
-  const probes = new ProbeBatch(1 + TOOLS.length, env, timeoutMs);
+  const probes = new ProbeBatch(1 + TOOLS.length, env, timeoutMs, which('nice', [...dirs, '/usr/bin', '/bin']));
   const [userns, ...tools] = await Promise.all([
     withTicket(probes, (runProbe) => checkUserNamespaces(dirs, runProbe, opts.sysctlDir ?? '/proc/sys')),
     ...TOOLS.map((t) => withTicket(probes, (runProbe) => checkTool(t, dirs, where, runProbe))),

@@ -217,10 +217,13 @@ describe('doctor on a machine without the tools', () => {
 
 describe('doctor: the probes, run through one shell', () => {
   it('runs every probe in the same shell, whatever a probe prints', async () => {
-    // Each fake says which process ran it; ip also prints the bytes the shell's marks start with.
-    const said = (version: string) => `echo "$PPID" >>"\${0%/*}/parents.log"; echo "${version}"`;
+    // Each fake says which process ran it, at which niceness (the shell's, which a lab's start
+    // lowers: the world boots beside it); ip also prints the bytes the shell's marks start with.
+    // (proc(5): nice is the 19th field of /proc/<pid>/stat, the 17th after "(comm) ".)
+    const log = `read -r stat </proc/$$/stat; set -- \${stat##*) }; echo "$PPID \${17}" >>"\${0%/*}/parents.log"`;
+    const said = (version: string) => `${log}; echo "${version}"`;
     const bin = binDir([], {
-      ip: `echo "$PPID" >>"\${0%/*}/parents.log"; printf 'ip utility, iproute2-6.1.0\\036\\036\\0360\\036\\n'`,
+      ip: `${log}; printf 'ip utility, iproute2-6.1.0\\036\\036\\0360\\036\\n'`,
       ping: said('ping from iputils 20221126'),
       tar: said('tar (GNU tar) 1.34'),
       cc: said('cc (Debian 12.2.0-14) 12.2.0'),
@@ -232,7 +235,9 @@ describe('doctor: the probes, run through one shell', () => {
     const parents = readFileSync(join(bin, 'parents.log'), 'utf8').trim().split('\n');
     expect(parents).toHaveLength(5);
     expect(new Set(parents).size).toBe(1);
-    expect(Number(parents[0])).not.toBe(process.pid);
+    const [parent, niceness] = parents[0]!.split(' ');
+    expect(Number(parent)).not.toBe(process.pid);
+    expect(niceness).toBe('19');
   });
 
   it('gives a probe the shell could not execute, or that a signal ended, what it gets alone', async () => {
