@@ -77,6 +77,15 @@ export class AppUnderTest {
     this.pty.write(data);
   }
 
+  /** The outer terminal stops reading what the app writes (as a slow or frozen terminal does). */
+  pauseReading(): void {
+    this.pty.pause();
+  }
+
+  resumeReading(): void {
+    this.pty.resume();
+  }
+
   /**
    * Waits until the screen satisfies `predicate`, looked at only between frames: nslab wraps
    * each frame in synchronized-update mode (DEC mode 2026), and a terminal that honours it
