@@ -22,6 +22,7 @@ import { INSPECTOR_VIEWS, Inspector } from '../src/inspect/inspector.ts';
 import { ensureHostRootfs } from '../src/rootfs/build.ts';
 import { PLAYGROUND, Stage } from '../src/world/stage.ts';
 import { classroom } from './classroom.ts';
+import { echoFloor } from './echo-floor.ts';
 import { NSLAB_ENV, Outer, SCRATCH, cpuQuiet, median, percentile, treeCpuSeconds, treePeakRssMiB } from './outer.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -344,6 +345,8 @@ for (const name of withTmux ? (['nslab', 'tmux'] as const) : (['nslab'] as const
   const flood = pooled(name, (r) => r.echoFlood);
   console.log(`  ${name} echo, all runs pooled: idle p99 ${fmt(percentile(idle, 99), 1)} ms max ${fmt(Math.max(...idle), 1)} (n=${idle.length}); flooding p99 ${fmt(percentile(flood, 99), 1)} ms max ${fmt(Math.max(...flood), 1)} (n=${flood.length})`);
 }
+console.log('echo floor, the same harness: programs that only echo their input (bench/echo-floor.ts)');
+for (const line of await echoFloor()) console.log(line);
 const resetTimes = pooled('nslab', (r) => r.reset ?? []);
 console.log(`\nreset (Ctrl-g r) to both prompts on screen: median ${fmt(median(resetTimes))} ms [${fmt(Math.min(...resetTimes))}–${fmt(Math.max(...resetTimes))}] (n=${resetTimes.length})`);
 

@@ -68,6 +68,23 @@ describe('when nslab ends', () => {
     await expectNothingLeft(app, pids, tmp);
   });
 
+  it('on Ctrl-g q while a pane floods and its terminal has stopped reading, it still quits: nothing waits on the terminal', async () => {
+    const { app, pids, tmp } = await startBusyLab();
+    // A flood whose every frame differs (`yes` repeats one line: its frames are empty).
+    app.type('seq 1 1000000000\r');
+    await app.waitFor((s) => /\d{6}/.test(s), 'the flood on screen');
+    // The terminal's buffer fills within a frame or two; a write(2) that waited for the
+    // terminal would hold nslab from here on, and no key would be read.
+    app.pauseReading();
+    await new Promise((r) => setTimeout(r, 1500));
+    app.type('\x07q');
+    const gone = await eventually(() => isGone(app.pid), 10_000);
+    app.resumeReading();
+    expect(gone).toBe(true);
+    expect(await app.exited).toBe(0);
+    await expectNothingLeft(app, pids, tmp);
+  });
+
   for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) {
     it(`on ${signal} it quits cleanly: terminal restored, nothing left`, async () => {
       const { app, pids, tmp } = await startBusyLab();

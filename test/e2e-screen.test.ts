@@ -39,6 +39,8 @@ let screen: Screen;
 let early: { diffs: string[]; placements: Placement[] };
 let outer: Term;
 let written: string[] = [];
+/** The outer terminal takes nothing (as one that reads slowly): what it has not taken yet. */
+let notTaken: string[] | null = null;
 let columns = 160;
 let rows = 45;
 
@@ -55,7 +57,12 @@ beforeAll(async () => {
   session = new Session({ spec: PLAYGROUND, rootfsTar: tar, columns, rows });
   writer = new ScreenWriter((data) => {
     written.push(data);
+    if (notTaken) {
+      notTaken.push(data);
+      return false;
+    }
     outer.write(data);
+    return true;
   }, rows);
   // As `nslab play` starts (src/cli.ts): the open stage's panes through the writer alone, then Ink.
   await session.start();
@@ -199,6 +206,23 @@ it('after a flood with colours and wide characters in one pane and a focus switc
   type('\x07\t'); // both borders and titles change, drawn by the ScreenWriter alone
   expect(await differences()).toEqual([]);
   expect(writer.placements().map((p) => p.cursor)).toEqual([false, true]);
+  type('\x07\t');
+});
+
+it('after the outer terminal fell behind during a flood and a focus switch: nothing drawn meanwhile, all of it once it caught up', async () => {
+  expect(await differences()).toEqual([]);
+  notTaken = [];
+  type(`for i in $(seq 1 300); do printf '\\033[3%dmline %d\\033[0m\\n' $((i%8)) $i; done\r`);
+  await until(() => screenOf(session.view.focus).includes('line 300'), 60_000);
+  type('\x07\t');
+  await sleep(200);
+  // The frame that found the terminal behind; none after it while it stays behind.
+  expect(notTaken.length).toBeLessThanOrEqual(1);
+  const rest = notTaken.join('');
+  notTaken = null;
+  outer.write(rest);
+  writer.drained();
+  expect(await differences()).toEqual([]);
   type('\x07\t');
 });
 

@@ -88,6 +88,9 @@ export class ScreenWriter {
   private immediate: NodeJS.Immediate | null = null;
   private lastFrameAt = 0;
   private closed = false;
+  /** The terminal has not taken the last write yet (out() said false): no frame until drained(). */
+  private behind = false;
+  private deferred = false;
   /** The pane with the focus: its border is bold, its cursor drawn. */
   private focusedName: string | null = null;
   /** Bytes written so far (tests, bench). */
@@ -95,7 +98,8 @@ export class ScreenWriter {
   frames = 0;
 
   constructor(
-    private readonly out: (data: string) => void,
+    /** To the terminal; false when it could not take it all at once (terminal-output.ts). */
+    private readonly out: (data: string) => boolean | void,
     private rows: number,
     /** SGR in the chrome (false under NO_COLOR). */
     private readonly styled = true,
@@ -242,9 +246,24 @@ export class ScreenWriter {
     }
   }
 
-  /** Draws now whatever changed. */
+  /**
+   * The terminal has taken everything it was behind on: the frame that waited is drawn now,
+   * with all that changed meanwhile (the damage was kept).
+   */
+  drained(): void {
+    this.behind = false;
+    if (!this.deferred) return;
+    this.deferred = false;
+    this.frame();
+  }
+
+  /** Draws now whatever changed (once the terminal has caught up, when it is behind). */
   frame(): void {
     if (this.closed) return;
+    if (this.behind) {
+      this.deferred = true;
+      return;
+    }
     this.lastFrameAt = performance.now();
     let out = '';
     for (let y = 0; y < this.rows; y++) {
@@ -300,7 +319,7 @@ export class ScreenWriter {
 
   private write(data: string): void {
     this.bytes += data.length;
-    this.out(data);
+    if (this.out(data) === false) this.behind = true;
   }
 
   dispose(): void {

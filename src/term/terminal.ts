@@ -16,6 +16,7 @@ import { titleLines } from '../session/pane-title.ts';
 import type { Stage } from '../world/stage.ts';
 import { CHROME_ABOVE } from './pane-chrome.ts';
 import { ScreenWriter } from './screen-writer.ts';
+import { TerminalOutput } from './terminal-output.ts';
 
 /**
  * Autowrap (DECAWM) off while nslab draws: a row written for a wider terminal than the one
@@ -65,8 +66,11 @@ export function takeTerminal(recorder?: CastRecorder): TerminalHandle {
   const onData = (chunk: string) => deliver((h) => h.onInput(chunk));
   stdin.on('data', onData);
   stdin.resume();
+  // Frames never wait for a terminal that reads slowly (terminal-output.ts); where standard
+  // output cannot be reopened, they go through process.stdout, which does.
+  const output = TerminalOutput.open(() => writer.drained(), (data) => recorder?.output(data));
   // NO_COLOR: the chrome goes without SGR, as Ink's text does (src/cli.ts, loadUi).
-  const writer = new ScreenWriter((data) => stdout.write(data), size().rows, !process.env.NO_COLOR);
+  const writer = new ScreenWriter(output ? (data) => output.write(data) : (data) => void stdout.write(data), size().rows, !process.env.NO_COLOR);
   // The session's layout first (the views re-render at the new size), then the screen: no
   // frame of the old size is drawn on the new screen. Before the views are up there is no
   // layout to tell: the writer redraws what it has, and the views start at the new size.
@@ -91,7 +95,8 @@ export function takeTerminal(recorder?: CastRecorder): TerminalHandle {
     for (const signal of signals) process.off(signal, onSignal);
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();
-    stdout.write(LEAVE_ALT_SCREEN);
+    if (output) output.finish(LEAVE_ALT_SCREEN);
+    else stdout.write(LEAVE_ALT_SCREEN);
     untap();
   };
   process.once('exit', restore);

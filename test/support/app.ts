@@ -41,7 +41,10 @@ export class AppUnderTest {
       this.bytes += Buffer.byteLength(d);
       this.term.write(d);
     });
-    this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => resolve(exitCode)));
+    // Once what the program wrote last is on the screen too: node-pty reports the exit after
+    // the last data, but xterm.js parses that data later, on its own timer (an e2e test read the
+    // screen at exit and found the last words not yet parsed).
+    this.exited = new Promise((resolve) => this.pty.onExit(({ exitCode }) => this.term.write('', () => resolve(exitCode))));
   }
 
   get pid(): number {
@@ -72,6 +75,15 @@ export class AppUnderTest {
 
   type(data: string): void {
     this.pty.write(data);
+  }
+
+  /** The outer terminal stops reading what the app writes (as a slow or frozen terminal does). */
+  pauseReading(): void {
+    this.pty.pause();
+  }
+
+  resumeReading(): void {
+    this.pty.resume();
   }
 
   /**
