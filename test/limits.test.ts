@@ -298,14 +298,19 @@ describe.skipIf(!asRoot)('the uid of a root-started instance', () => {
     const first = (await start()).identity.uid;
     // Another process takes the next candidate; a fresh instance must pass it by.
     const squatter = spawn('setpriv', ['--reuid', String(first + 1), '--regid', String(first + 1), '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
+    let probe: ChildProcess | undefined;
     try {
       await eventually(() => listPids().includes(squatter.pid!));
-      const probe = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/world/identity.ts').then(async (m) => console.log(await m.claimLabUid()))`], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const uid = Number(await new Promise<string>((resolve) => probe.stdout!.setEncoding('utf8').once('data', resolve)));
+      probe = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/world/identity.ts').then(async (m) => console.log(await m.claimLabUid()))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const uid = Number(await new Promise<string>((resolve) => probe!.stdout!.setEncoding('utf8').once('data', resolve)));
       expect(uid).not.toBe(first);
       expect(uid).not.toBe(first + 1);
     } finally {
+      // Both gone before the test ends: the file's leftover check once found the probe still
+      // exiting, in a full run under load.
       squatter.kill('SIGKILL');
+      await exitOf(squatter);
+      if (probe) await exitOf(probe);
     }
   });
 });
@@ -317,3 +322,9 @@ it('describes its mechanism and limits', () => {
   expect(handle.limits).toEqual(SMALL);
   expect(handle.joinPrefix()).toContain('prlimit');
 });
+
+/** Resolves once `child` has exited (at once if it already has). */
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
