@@ -26,7 +26,13 @@ const SYNC_BEGIN = '\x1b[?2026h';
 const SYNC_END = '\x1b[?2026l';
 const HIDE_CURSOR = '\x1b[?25l';
 const RESET = '\x1b[0m';
-const ERASE_TO_EOL = '\x1b[K';
+/**
+ * The whole line is erased before Ink's text is written, not after it: with autowrap off (as
+ * nslab draws), a character written in the last column leaves the cursor on it, and an erase to
+ * the end of the line would take that character with it (xterm's and tmux's behaviour; a full
+ * width panel lost its right border).
+ */
+const ERASE_LINE = '\x1b[2K';
 const CLEAR = '\x1b[H\x1b[2J';
 
 /**
@@ -269,7 +275,7 @@ export class ScreenWriter {
     for (let y = 0; y < this.rows; y++) {
       const line = this.inkLines[y] ?? '';
       if (line === this.shownInk[y]) continue;
-      out += `\x1b[${y + 1}H${RESET}${line}${RESET}${ERASE_TO_EOL}`;
+      out += `\x1b[${y + 1}H${RESET}${ERASE_LINE}${line}${RESET}`;
       this.shownInk[y] = line;
       // Ink's line covered the pane rows and the chrome on it.
       for (const s of this.surfaces.values()) {
